@@ -1,0 +1,3 @@
+from gitopsctl.cli import main
+
+main()

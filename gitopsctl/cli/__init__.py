@@ -1,0 +1,121 @@
+"""The command-line interface: a thin layer over the domain modules.
+
+Commands are imported only when invoked (or listed by --help), keeping start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from gitopsctl import __version__
+from gitopsctl.errors import ExitCode, GitopsctlError
+
+# name -> (module, attribute). One module (or package) per command, as in pypa/hatch.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "bootstrap": ("gitopsctl.cli.bootstrap", "bootstrap"),
+    "doctor": ("gitopsctl.cli.doctor", "doctor"),
+    "history": ("gitopsctl.cli.history", "history"),
+    "rollback": ("gitopsctl.cli.rollback", "rollback"),
+    "seal": ("gitopsctl.cli.seal", "seal"),
+    "sync": ("gitopsctl.cli.sync", "sync"),
+    "unseal": ("gitopsctl.cli.unseal", "unseal"),
+    "verify": ("gitopsctl.cli.verify", "verify"),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (module, _) in COMMANDS.items() if _module_exists(module))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _module_exists(target[0]):
+            return None
+        module = importlib.import_module(target[0])
+        command: click.Command = getattr(module, target[1])
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GitopsctlError as error:
+            _terminal(ctx).failure(str(error))
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            _terminal(ctx).failure("interrupted")
+            ctx.exit(ExitCode.INTERRUPTED)
+
+
+def _module_exists(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _terminal(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from gitopsctl.cli.terminal import Terminal
+
+    return getattr(ctx.obj, "terminal", None) or Terminal()
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"auto_envvar_prefix": "GITOPSCTL", "help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="gitopsctl")
+@click.option("-v", "--verbose", count=True, show_envvar=True, help="Show each external command (redacted).")
+@click.option("-q", "--quiet", is_flag=True, show_envvar=True, help="Print only errors and requested data.")
+@click.option("--no-color", is_flag=True, show_envvar=True, help="No colours or spinners (NO_COLOR is honoured).")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False),
+    show_envvar=True,
+    help="The GitOps repository [default: the git top level of the current directory].",
+)
+@click.option(
+    "--cluster", show_envvar=True, help="Folder under flux/clusters/ [default: from gitopsctl.toml, or production]."
+)
+@click.option("--context", "kube_context", envvar="GITOPSCTL_CONTEXT", show_envvar=True, help="kubeconfig context for kubectl, helm and flux.")
+@click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False), show_envvar=True, help="kubeconfig for kubectl, helm and flux."
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    verbose: int,
+    quiet: bool,
+    no_color: bool,
+    repo: str | None,
+    cluster: str | None,
+    kube_context: str | None,
+    kubeconfig: str | None,
+) -> None:
+    """Bootstrap, seal, verify and roll back a Flux GitOps cluster.
+
+    Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 prerequisites missing,
+    4 unhealthy or timed out, 130 interrupted.
+    """
+    import os
+
+    from gitopsctl.cli.application import Application
+    from gitopsctl.cli.terminal import Terminal
+
+    color = not no_color and not os.environ.get("NO_COLOR")
+    terminal = Terminal(verbosity=verbose, quiet=quiet, color=color)
+    ctx.obj = Application(
+        terminal=terminal, repo=repo, cluster=cluster, context=kube_context, kubeconfig=kubeconfig
+    )
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="gitopsctl")
+    except KeyboardInterrupt:
+        sys.stderr.write("✗ interrupted\n")
+        sys.exit(ExitCode.INTERRUPTED)

@@ -1,0 +1,53 @@
+"""gitopsctl doctor: are the tools, the GitHub token and the cluster ready for bootstrap?"""
+
+from __future__ import annotations
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.cli.common import output_option, pass_app
+from gitopsctl.errors import ExitCode
+
+_GLYPH = {"ok": "✔", "warning": "⚠", "failed": "✗", "skipped": "-"}
+
+
+@click.command(short_help="Check the prerequisites of bootstrap.")
+@output_option
+@pass_app
+def doctor(app: Application, output: str) -> None:
+    """Check tools, GitHub token, owner and cluster; every check runs.
+
+    Exits 3 when a required check fails.
+    """
+    checks = run_prerequisites(app)
+    if output == "json":
+        app.terminal.emit_json({"checks": [c.as_dict() for c in checks], "ok": not any(c.blocking for c in checks)})
+    else:
+        show_checks(app, checks)
+    if any(check.blocking for check in checks):
+        raise click.exceptions.Exit(ExitCode.PREREQUISITES)
+
+
+def run_prerequisites(app: Application):  # type: ignore[no-untyped-def]
+    from gitopsctl.config import Config
+    from gitopsctl.errors import InputError
+    from gitopsctl.prerequisites import Prerequisites
+
+    try:
+        config = app.config
+    except InputError as error:
+        # doctor is also the tool to run outside a repository; the config is optional there.
+        if "not inside a git repository" not in error.message:
+            raise
+        config = Config()
+    return Prerequisites(app.runner, app.kube, config).run()
+
+
+def show_checks(app: Application, checks) -> None:  # type: ignore[no-untyped-def]
+    rows = [[_GLYPH[c.status], c.name, c.detail] for c in checks]
+    app.terminal.table(["", "CHECK", "RESULT"], rows)
+    failed = [c.name for c in checks if c.blocking]
+    if failed:
+        app.terminal.failure(f"{len(failed)} required check(s) failed: {', '.join(failed)}")
+    else:
+        app.terminal.success("all prerequisites are met")

@@ -1,0 +1,113 @@
+"""What every sealing command shares: the options, the certificate, and writing the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sealing_options(function: F) -> F:
+    options = [
+        click.option(
+            "--scope",
+            type=click.Choice(["strict", "namespace-wide", "cluster-wide"]),
+            default="strict",
+            show_default=True,
+            show_envvar=True,
+            help="strict binds to name and namespace; namespace-wide to the namespace; cluster-wide to nothing.",
+        ),
+        click.option("--cert", show_envvar=True, help="Certificate file or URL [default: repository, then cluster]."),
+        click.option("--stdout", "to_stdout", is_flag=True, help="Print the SealedSecret YAML instead of writing it."),
+        click.option(
+            "--merge-into",
+            type=click.Path(dir_okay=False),
+            help="Add or replace keys in this existing SealedSecret file; others stay untouched.",
+        ),
+        click.option("--force", is_flag=True, help="Replace an existing sealed secret file."),
+        click.option("--dry-run", is_flag=True, help="Seal, but write nothing; say where it would go."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def sealing_certificate(app: Application, cert_option: str | None):  # type: ignore[no-untyped-def]
+    from gitopsctl.sealing.sources import Controller, resolve_certificate
+
+    settings = app.config.sealed_secrets
+    store = secret_store(app)
+    kube = None if cert_option or store.certificate_path.is_file() else app.kube
+    certificate, source = resolve_certificate(
+        cert_option=cert_option,
+        repo_cert=store.certificate_path,
+        kube=kube,
+        controller=Controller(settings.controller_name, settings.controller_namespace),
+        pinned=settings.cert_fingerprints.get(app.cluster),
+        cluster=app.cluster,
+    )
+    app.terminal.debug(f"sealing with the certificate from {source} ({certificate.fingerprint})")
+    if certificate.expires_soon():
+        app.terminal.warning(
+            f"the sealing certificate expires on {certificate.not_after:%Y-%m-%d}; "
+            "renew the controller's key and run gitopsctl seal fetch-cert"
+        )
+    return certificate
+
+
+def secret_store(app: Application):  # type: ignore[no-untyped-def]
+    from gitopsctl.sealing.store import SealedSecretStore
+
+    return SealedSecretStore(app.repo, app.config.sealed_secrets.secrets_dir, app.cluster)
+
+
+def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, Any]) -> None:
+    """Seal ``secrets`` and print or write them as the common options ask."""
+    from gitopsctl.sealing.scope import Scope
+    from gitopsctl.sealing.sealedsecret import seal
+    from gitopsctl.sealing.store import merge_into_file
+    from gitopsctl.yamlout import dump_all
+
+    if options["merge_into"] and len(secrets) != 1:
+        raise InputError("--merge-into takes exactly one secret", hint="seal one namespace at a time (--namespace)")
+    certificate = sealing_certificate(app, options["cert"])
+    scope = Scope(options["scope"])
+    sealed_objects = [seal(secret, certificate.public_key, scope) for secret in secrets]
+    if options["to_stdout"]:
+        app.terminal.emit_text(dump_all(sealed_objects))
+        return
+    store = secret_store(app)
+    if options["merge_into"]:
+        target = Path(options["merge_into"])
+        planned = [(merge_into_file(target, sealed_objects[0]), target)]
+    else:
+        planned = [(sealed, store.check_writable(sealed, force=options["force"])) for sealed in sealed_objects]
+    for sealed, path in planned:
+        where = store.relative(path)
+        if options["dry_run"]:
+            app.terminal.info(f"would write {where} (dry run)")
+            continue
+        listed = store.write(sealed, path)
+        keys = ", ".join(sorted(sealed["spec"]["encryptedData"]))
+        app.terminal.success(f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
+                             f"({scope.value}; keys: {keys}) → {where}")
+        if listed:
+            app.terminal.info(f"  added {path.name} to {store.relative(path.parent / 'kustomization.yaml')}")
+    if not options["dry_run"]:
+        app.terminal.info("next: review, then git add, commit and push; Flux applies it on the next sync")
+
+
+def namespaces_or_default(app: Application, namespaces: tuple[str, ...], *, with_flux: bool) -> list[str]:
+    if namespaces:
+        return list(dict.fromkeys(namespaces))
+    chosen = list(app.config.apps.namespaces)
+    if with_flux:
+        chosen.append(app.config.flux.namespace)
+    return list(dict.fromkeys(chosen))

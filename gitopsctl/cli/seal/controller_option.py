@@ -1,0 +1,30 @@
+"""Choosing how to reach the Sealed Secrets controller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from gitopsctl.cli.application import Application
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def controller_url_option(function: F) -> F:
+    return click.option(
+        "--controller-url",
+        show_envvar=True,
+        help="Talk to the controller at this URL (e.g. a port-forward) instead of through the API server.",
+    )(function)
+
+
+def controller_api(app: Application, url: str | None):  # type: ignore[no-untyped-def]
+    from gitopsctl.sealing.controller import DirectController, ProxiedController
+    from gitopsctl.sealing.sources import Controller
+
+    if url:
+        return DirectController(url)
+    settings = app.config.sealed_secrets
+    return ProxiedController(app.kube, Controller(settings.controller_name, settings.controller_namespace))

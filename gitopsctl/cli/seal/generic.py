@@ -1,0 +1,76 @@
+"""gitopsctl seal generic: any Secret, built like `kubectl create secret generic`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.cli.common import pass_app
+from gitopsctl.cli.seal.common import seal_and_deliver, sealing_options
+
+
+@click.command("generic", short_help="Seal a Secret from literals, files or an env file.")
+@click.argument("name")
+@click.option("-n", "--namespace", required=True, show_envvar=True, help="The Secret's namespace.")
+@click.option("--from-literal", "literals", multiple=True, metavar="KEY=VALUE",
+              help="A value on the command line: it lands in your shell history; prefer --from-file.")
+@click.option("--from-file", "files", multiple=True, metavar="[KEY=]PATH",
+              help="A file's bytes; the key defaults to the file name. '-' reads stdin.")
+@click.option("--from-env-file", "env_files", multiple=True, metavar="PATH", help="KEY=VALUE lines.")
+@click.option("--type", "secret_type", show_envvar=True, help="The Secret type [default: none, i.e. Opaque].")
+@sealing_options
+@pass_app
+def command(
+    app: Application,
+    name: str,
+    namespace: str,
+    literals: tuple[str, ...],
+    files: tuple[str, ...],
+    env_files: tuple[str, ...],
+    secret_type: str | None,
+    **options: Any,
+) -> None:
+    """Seal a Secret NAME built from --from-literal, --from-file and --from-env-file."""
+    from gitopsctl.sealing.secret import Secret
+
+    data = collect_data(literals, files, env_files)
+    seal_and_deliver(app, [Secret(name=name, namespace=namespace, type=secret_type, data=data)], options)
+
+
+def collect_data(literals: tuple[str, ...], files: tuple[str, ...], env_files: tuple[str, ...]) -> dict[str, bytes]:
+    import os
+    import sys
+
+    from gitopsctl.errors import InputError
+    from gitopsctl.redaction import register_secret
+    from gitopsctl.sealing.secret import parse_env_file, read_file_bytes
+
+    data: dict[str, bytes] = {}
+
+    def add(key: str, value: bytes, origin: str) -> None:
+        if key in data:
+            raise InputError(f"key '{key}' is given twice ({origin})", hint="each key may appear once")
+        register_secret(value)
+        data[key] = value
+
+    for literal in literals:
+        key, separator, value = literal.partition("=")
+        if not separator or not key:
+            raise InputError("--from-literal takes KEY=VALUE", hint="e.g. --from-literal password=…")
+        add(key, value.encode(), "--from-literal")
+    for item in files:
+        key, separator, path = item.partition("=")
+        if not separator:
+            key, path = os.path.basename(item), item
+        if path == "-":
+            add(key if separator else "stdin", sys.stdin.buffer.read(), "--from-file -")
+        else:
+            add(key, read_file_bytes(path, "--from-file"), f"--from-file {path}")
+    for env_file in env_files:
+        for key, value in parse_env_file(read_file_bytes(env_file, "--from-env-file").decode(), env_file).items():
+            add(key, value, f"--from-env-file {env_file}")
+    if not data:
+        raise InputError("no values to seal", hint="pass --from-literal, --from-file or --from-env-file")
+    return data

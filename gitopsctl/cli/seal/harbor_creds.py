@@ -1,0 +1,56 @@
+"""gitopsctl seal harbor-creds: registry credentials for image pulls and image scans."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.cli.common import pass_app
+from gitopsctl.cli.seal.common import namespaces_or_default, seal_and_deliver, sealing_options
+
+
+@click.command("harbor-creds", short_help="Seal registry credentials (dockerconfigjson).")
+@click.option("--username", required=True, show_envvar=True, help="Registry user, e.g. robot$project+ci (quoted).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of prompting.")
+@click.option("--registry", show_envvar=True, help="host[:port] as in image references [default: registry.host].")
+@click.option(
+    "-n", "--namespace", "namespaces", multiple=True, show_envvar=True,
+    help="Namespace to seal for; repeatable [default: apps.namespaces and flux-system].",
+)
+@click.option("--name", default="harbor-credentials", show_default=True, show_envvar=True, help="Secret name.")
+@sealing_options
+@pass_app
+def command(
+    app: Application,
+    username: str,
+    password_stdin: bool,
+    registry: str | None,
+    namespaces: tuple[str, ...],
+    name: str,
+    **options: Any,
+) -> None:
+    """Seal a kubernetes.io/dockerconfigjson Secret once per namespace that needs it.
+
+    The password is prompted for (hidden, twice) or read with --password-stdin; it never
+    appears in a command line, a file other than the sealed output, or a log.
+    """
+    from gitopsctl.errors import InputError
+    from gitopsctl.redaction import register_secret
+    from gitopsctl.sealing.secret import DOCKER_CONFIG_JSON, Secret, docker_config_json
+
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+    else:
+        password = click.prompt("Registry password", hide_input=True, confirmation_prompt=True, err=True)
+    if not password:
+        raise InputError("the registry password is empty", hint="pipe it to --password-stdin or type it at the prompt")
+    register_secret(password)
+    config_json = docker_config_json(registry or app.config.registry.host, username, password)
+    secrets = [
+        Secret(name=name, namespace=namespace, type=DOCKER_CONFIG_JSON, data={".dockerconfigjson": config_json})
+        for namespace in namespaces_or_default(app, namespaces, with_flux=True)
+    ]
+    seal_and_deliver(app, secrets, options)

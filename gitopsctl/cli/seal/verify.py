@@ -1,0 +1,61 @@
+"""gitopsctl seal verify: can the controller open every SealedSecret in the repository?"""
+
+from __future__ import annotations
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.cli.common import output_option, pass_app
+from gitopsctl.cli.seal.controller_option import controller_api, controller_url_option
+from gitopsctl.errors import ExitCode
+
+
+@click.command("verify", short_help="Ask the controller whether it can decrypt each SealedSecret.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@controller_url_option
+@output_option
+@pass_app
+def command(app: Application, paths: tuple[str, ...], controller_url: str | None, output: str) -> None:
+    """Ask the controller (/v1/verify) about every SealedSecret in PATHS [default: the repository].
+
+    Exits 4 when any cannot be decrypted.
+    """
+    from gitopsctl.sealing.controller import CannotDecrypt
+
+    api = controller_api(app, controller_url)
+    results = []
+    for path, sealed in iter_sealed(app, paths):
+        metadata = sealed.get("metadata") or {}
+        where = f"{metadata.get('namespace', '')}/{metadata.get('name', '?')}"
+        try:
+            api.verify(sealed)
+            results.append({"file": str(path), "secret": where, "ok": True, "detail": "decrypts"})
+        except CannotDecrypt as error:
+            results.append({"file": str(path), "secret": where, "ok": False, "detail": str(error)})
+    failed = [r for r in results if not r["ok"]]
+    if output == "json":
+        app.terminal.emit_json({"results": results, "ok": not failed})
+    else:
+        rows = [["✔" if r["ok"] else "✗", r["secret"], r["file"], r["detail"]] for r in results]
+        app.terminal.table(["", "SEALEDSECRET", "FILE", "RESULT"], rows)
+        if failed:
+            app.terminal.failure(f"{len(failed)} of {len(results)} cannot be decrypted by {api.where}; "
+                                 "re-seal them with the current certificate")
+        else:
+            app.terminal.success(f"{api.where} can decrypt all {len(results)} sealed secret(s)")
+    if failed:
+        raise click.exceptions.Exit(ExitCode.UNHEALTHY)
+
+
+def iter_sealed(app: Application, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from gitopsctl.sealing.discovery import sealed_secret_files, sealed_secrets_in
+
+    files: list[Path] = []
+    for given in paths or (str(app.repo),):
+        path = Path(given)
+        files.extend(sealed_secret_files(path) if path.is_dir() else [path])
+    for path in files:
+        for sealed in sealed_secrets_in(path):
+            yield path, sealed

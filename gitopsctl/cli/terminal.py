@@ -1,0 +1,152 @@
+"""What the user sees: flux's status vocabulary on stderr, data on stdout.
+
+► action, ✔ success, ✗ failure, ◎ waiting, ⚠ warning. On a terminal a spinner runs while a
+step works; elsewhere every line is plain text, so logs and golden tests stay stable.
+rich is imported only when a terminal needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from gitopsctl.redaction import redact
+
+ACTION, SUCCESS, FAILURE, WAITING, WARNING = "►", "✔", "✗", "◎", "⚠"
+
+
+@dataclass
+class StepRecord:
+    title: str
+    seconds: float
+    ok: bool
+
+
+class Terminal:
+    def __init__(
+        self,
+        *,
+        verbosity: int = 0,
+        quiet: bool = False,
+        color: bool = True,
+        stderr: IO[str] | None = None,
+        stdout: IO[str] | None = None,
+    ) -> None:
+        self.verbosity = verbosity
+        self.quiet = quiet
+        self._stderr = stderr or sys.stderr
+        self._stdout = stdout or sys.stdout
+        self.interactive = bool(getattr(self._stderr, "isatty", lambda: False)())
+        self._color = color and self.interactive
+        self._console: Any = None
+        self.steps: list[StepRecord] = []
+
+    # -- status lines ---------------------------------------------------------------------
+    def action(self, text: str) -> None:
+        self._status(ACTION, text, "cyan")
+
+    def success(self, text: str) -> None:
+        self._status(SUCCESS, text, "green")
+
+    def waiting(self, text: str) -> None:
+        self._status(WAITING, text, "yellow")
+
+    def warning(self, text: str) -> None:
+        self._status(WARNING, text, "yellow", always=True)
+
+    def failure(self, text: str) -> None:
+        self._status(FAILURE, text, "red", always=True)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self._write_err(redact(text))
+
+    def debug(self, text: str) -> None:
+        if self.verbosity > 0:
+            self._write_err(redact(text), style="dim")
+
+    def _status(self, glyph: str, text: str, style: str, *, always: bool = False) -> None:
+        if self.quiet and not always:
+            return
+        self._write_err(f"{glyph} {redact(text)}", style=style)
+
+    def _write_err(self, line: str, style: str | None = None) -> None:
+        if self._color:
+            from rich.markup import escape
+
+            console = self._rich_console()
+            console.print(f"[{style}]{escape(line)}[/]" if style else escape(line), highlight=False)
+        else:
+            self._stderr.write(line + "\n")
+            self._stderr.flush()
+
+    def _rich_console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self._stderr, highlight=False)
+        return self._console
+
+    # -- steps ----------------------------------------------------------------------------
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        """Run a step: a spinner while it works, then ✔ or ✗ with its elapsed time."""
+        started = time.monotonic()
+        status = None
+        if self._color and not self.quiet:
+            status = self._rich_console().status(f"{title}…", spinner="dots")
+            status.start()
+        elif not self.quiet:
+            self.action(title)
+        try:
+            yield
+        except BaseException:
+            if status is not None:
+                status.stop()
+            elapsed = time.monotonic() - started
+            self.steps.append(StepRecord(title, elapsed, ok=False))
+            self.failure(f"{title} ({elapsed:.1f}s)")
+            raise
+        if status is not None:
+            status.stop()
+        elapsed = time.monotonic() - started
+        self.steps.append(StepRecord(title, elapsed, ok=True))
+        self.success(f"{title} ({elapsed:.1f}s)")
+
+    # -- data -----------------------------------------------------------------------------
+    def emit_json(self, document: Any) -> None:
+        self._stdout.write(redact(json.dumps(document, indent=2, sort_keys=False)) + "\n")
+        self._stdout.flush()
+
+    def emit_text(self, text: str) -> None:
+        self._stdout.write(redact(text))
+        if not text.endswith("\n"):
+            self._stdout.write("\n")
+        self._stdout.flush()
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None) -> None:
+        """A table on stderr (human output); plain aligned columns when not a terminal."""
+        if self.quiet:
+            return
+        rows = [[redact(cell) for cell in row] for row in rows]
+        if self._color:
+            from rich.table import Table
+
+            table = Table(title=title, title_justify="left", header_style="bold")
+            for header in headers:
+                table.add_column(header)
+            for row in rows:
+                table.add_row(*row)
+            self._rich_console().print(table)
+            return
+        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+        if title:
+            self._write_err(title)
+        self._write_err("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+        for row in rows:
+            self._write_err("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,169 @@
+"""gitopsctl.toml: the operator's setup, read strictly.
+
+Precedence is flag > environment > this file > built-in default. The defaults are the
+home-lab reference setup, not constants: every one can be overridden here.
+An unknown key is an error that names it, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from gitopsctl.errors import InputError
+
+CONFIG_FILE = "gitopsctl.toml"
+
+
+@dataclass(frozen=True)
+class GitHubConfig:
+    owner: str = ""
+    repository: str = ""
+    branch: str = "main"
+    personal: bool = True
+    hostname: str = "github.com"
+    api_url: str = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    name: str = "production"
+    clusters_dir: str = "flux/clusters"
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    host: str = "192.168.0.40:5000"
+    insecure: bool = True
+
+
+@dataclass(frozen=True)
+class AppsConfig:
+    namespaces: list[str] = field(default_factory=lambda: ["default"])
+
+
+@dataclass(frozen=True)
+class FluxConfig:
+    namespace: str = "flux-system"
+    version: str = ""
+    components_extra: list[str] = field(
+        default_factory=lambda: ["image-reflector-controller", "image-automation-controller"]
+    )
+
+
+@dataclass(frozen=True)
+class SealedSecretsConfig:
+    controller_name: str = "sealed-secrets-controller"
+    controller_namespace: str = "flux-system"
+    release_name: str = "sealed-secrets"
+    chart_repo: str = "https://bitnami.github.io/sealed-secrets"
+    chart_name: str = "sealed-secrets"
+    chart_version: str = "2.19.1"
+    # <secrets_dir>/<cluster>/<namespace>-<name>.yaml; the certificate sits beside them.
+    secrets_dir: str = "flux/sealed-secrets"
+    cert_fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    registry: RegistryConfig = field(default_factory=RegistryConfig)
+    apps: AppsConfig = field(default_factory=AppsConfig)
+    flux: FluxConfig = field(default_factory=FluxConfig)
+    sealed_secrets: SealedSecretsConfig = field(default_factory=SealedSecretsConfig)
+    source: Path | None = None
+
+
+_SECTIONS: dict[str, type] = {
+    "github": GitHubConfig,
+    "cluster": ClusterConfig,
+    "registry": RegistryConfig,
+    "apps": AppsConfig,
+    "flux": FluxConfig,
+    "sealed_secrets": SealedSecretsConfig,
+}
+
+
+def load_config(repo: Path) -> Config:
+    path = repo / CONFIG_FILE
+    if not path.is_file():
+        return Config()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})", hint="fix the syntax and run again") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    return parse_config(document, source=path)
+
+
+def parse_config(document: dict[str, Any], *, source: Path | None = None) -> Config:
+    where = source.name if source else CONFIG_FILE
+    sections: dict[str, Any] = {}
+    for name, table in document.items():
+        section_type = _SECTIONS.get(name)
+        if section_type is None:
+            raise InputError(
+                f"{where}: unknown section [{name}]",
+                hint=f"the known sections are {', '.join(f'[{s}]' for s in _SECTIONS)}",
+            )
+        if not isinstance(table, dict):
+            raise InputError(f"{where}: '{name}' must be a table ([{name}])")
+        sections[name] = _parse_section(where, name, section_type, table)
+    return Config(**sections, source=source)
+
+
+def _parse_section(where: str, name: str, section_type: type, table: dict[str, Any]) -> Any:
+    defaults = section_type()
+    known = {f.name: f for f in fields(section_type)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise InputError(
+                f"{where}: unknown key '{name}.{key}'",
+                hint=f"the keys of [{name}] are {', '.join(known)}",
+            )
+        expected = type(getattr(defaults, key))
+        if not _has_type(value, expected):
+            raise InputError(f"{where}: '{name}.{key}' must be a {_type_word(expected)}, not {value!r}")
+        values[key] = value
+    return section_type(**values)
+
+
+def _has_type(value: Any, expected: type) -> bool:
+    if expected is list:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if expected is dict:
+        return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+    if expected is bool:
+        return isinstance(value, bool)
+    return isinstance(value, expected) and not isinstance(value, bool)
+
+
+def _type_word(expected: type) -> str:
+    return {str: "string", bool: "boolean (true/false)", list: "list of strings", dict: "table of strings"}[
+        expected
+    ]
+
+
+def pin_fingerprint(repo: Path, cluster: str, fingerprint: str) -> None:
+    """Record the certificate pin, keeping the operator's comments and layout."""
+    import tomlkit
+
+    path = repo / CONFIG_FILE
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    section = document.get("sealed_secrets")
+    if section is None:
+        section = tomlkit.table()
+        document["sealed_secrets"] = section
+    pins = section.get("cert_fingerprints")
+    if pins is None:
+        pins = tomlkit.table()
+        section["cert_fingerprints"] = pins
+    pins[cluster] = fingerprint
+    from gitopsctl.files import write_atomically
+
+    write_atomically(path, tomlkit.dumps(document))

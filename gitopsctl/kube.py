@@ -1,0 +1,93 @@
+"""kubectl, driven through the runner: the cluster as gitopsctl reads and nudges it.
+
+Reads are batched (one ``kubectl get`` for many kinds, ``-A -o json``) so the number of
+process spawns does not grow with the number of objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitopsctl.errors import OperationFailed, ToolFailed
+from gitopsctl.runner import Runner
+
+REQUEST_TIMEOUT = "15s"
+
+
+class ClusterUnreachable(OperationFailed):
+    pass
+
+
+@dataclass
+class Kube:
+    runner: Runner
+    context: str | None = None
+    kubeconfig: str | None = None
+
+    def global_flags(self) -> list[str]:
+        """--context/--kubeconfig, in the form kubectl, helm and flux all accept."""
+        flags = []
+        if self.kubeconfig:
+            flags.append(f"--kubeconfig={self.kubeconfig}")
+        if self.context:
+            flags.append(f"--context={self.context}")
+        return flags
+
+    def kubectl(self, args: Sequence[str], *, stdin: str | None = None, timeout: float = 30.0) -> str:
+        try:
+            return self.runner.run(
+                "kubectl", [*self.global_flags(), f"--request-timeout={REQUEST_TIMEOUT}", *args],
+                stdin=stdin, timeout=timeout,
+            ).stdout
+        except ToolFailed as error:
+            if _is_connection_error(error.stderr):
+                raise ClusterUnreachable(
+                    f"the cluster is unreachable: {error.message.split(': ', 1)[-1]}",
+                    hint="check --context/--kubeconfig and that the API server is up (kubectl cluster-info)",
+                ) from None
+            raise
+
+    def server_version(self) -> str:
+        document = json.loads(self.kubectl(["version", "-o", "json"]))
+        version = document.get("serverVersion", {}).get("gitVersion")
+        if not version:
+            raise ClusterUnreachable("the cluster did not report its version", hint="check the kube context")
+        return str(version)
+
+    def get_all(self, kinds: Iterable[str], *, namespace: str | None = None) -> list[dict[str, Any]]:
+        """Every object of ``kinds`` in one call; kinds the cluster does not know are skipped."""
+        scope = ["-n", namespace] if namespace else ["-A"]
+        output = self.kubectl(["get", ",".join(kinds), *scope, "-o", "json", "--ignore-not-found"])
+        if not output.strip():
+            return []
+        items: list[dict[str, Any]] = json.loads(output).get("items", [])
+        return items
+
+    def get_raw(self, path: str) -> str:
+        return self.kubectl(["get", "--raw", path])
+
+    def annotate(self, kind: str, name: str, namespace: str, key: str, value: str) -> None:
+        self.kubectl(["annotate", "--overwrite", "-n", namespace, kind, name, f"{key}={value}"])
+
+    def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
+        self.kubectl(["patch", "-n", namespace, kind, name, "--type=merge", "-p", json.dumps(patch)])
+
+
+_CONNECTION_MARKERS = (
+    "connection refused",
+    "unable to connect to the server",
+    "no such host",
+    "i/o timeout",
+    "context deadline exceeded",
+    "was refused",
+    "couldn't get current server api group list",
+    "invalid configuration",
+)
+
+
+def _is_connection_error(stderr: str) -> bool:
+    lowered = stderr.lower()
+    return any(marker in lowered for marker in _CONNECTION_MARKERS)

@@ -1,0 +1,148 @@
+"""The prerequisite checks `doctor` reports and `bootstrap` runs before touching anything.
+
+Every check runs, whatever the others found, so the operator sees all problems at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from gitopsctl.config import Config
+from gitopsctl.errors import GitopsctlError
+from gitopsctl.kube import Kube
+from gitopsctl.runner import Runner
+from gitopsctl.versions import format_version, minimum_kubernetes_for_flux, parse_version
+
+OK, WARN, FAIL, SKIP = "ok", "warning", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    required: bool = True
+
+    @property
+    def blocking(self) -> bool:
+        return self.required and self.status == FAIL
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    program: str
+    args: tuple[str, ...]
+    minimum: tuple[int, int, int]
+    required: bool = True
+    extract: Callable[[str], str] = lambda output: output
+
+
+def _kubectl_client_version(output: str) -> str:
+    return str(json.loads(output).get("clientVersion", {}).get("gitVersion", ""))
+
+
+TOOLS = (
+    ToolSpec("flux", ("version", "--client"), (2, 0, 0)),
+    ToolSpec("helm", ("version", "--short"), (3, 8, 0)),
+    ToolSpec("kubectl", ("version", "--client", "-o", "json"), (1, 28, 0), extract=_kubectl_client_version),
+    ToolSpec("git", ("--version",), (2, 25, 0)),
+    ToolSpec("kubeseal", ("--version",), (0, 20, 0), required=False),
+)
+
+
+@dataclass
+class Prerequisites:
+    runner: Runner
+    kube: Kube
+    config: Config
+    environ: dict[str, str] | None = None
+
+    def run(self) -> list[Check]:
+        environ = self.environ if self.environ is not None else dict(os.environ)
+        checks = [self._tool(spec) for spec in TOOLS]
+        flux_version = self._versions.get("flux")
+        checks.append(self._owner(environ))
+        checks.append(self._token(environ))
+        checks.append(self._cluster(flux_version))
+        checks.append(self._flux_check_pre(flux_version))
+        return checks
+
+    def __post_init__(self) -> None:
+        self._versions: dict[str, tuple[int, int, int]] = {}
+
+    def _tool(self, spec: ToolSpec) -> Check:
+        name = spec.program
+        try:
+            output = spec.extract(self.runner.run(spec.program, spec.args, timeout=20).stdout)
+        except GitopsctlError as error:
+            status = FAIL if spec.required else WARN
+            return Check(name, status, str(error), spec.required)
+        except (ValueError, KeyError):
+            return Check(name, FAIL, f"cannot read the version from '{spec.program} {' '.join(spec.args)}'")
+        version = parse_version(output)
+        if version is None:
+            return Check(name, FAIL, f"cannot read the version from {output.strip()!r}", spec.required)
+        self._versions[name] = version
+        if version < spec.minimum:
+            return Check(
+                name,
+                FAIL if spec.required else WARN,
+                f"{format_version(version)} is older than the minimum {format_version(spec.minimum)}; upgrade it",
+                spec.required,
+            )
+        note = "" if spec.required else " (optional: gitopsctl seals natively)"
+        return Check(name, OK, f"{format_version(version)} >= {format_version(spec.minimum)}{note}", spec.required)
+
+    def _owner(self, environ: dict[str, str]) -> Check:
+        owner = environ.get("GITHUB_USER") or self.config.github.owner
+        if not owner:
+            return Check("github owner", FAIL, "unknown: set GITHUB_USER or github.owner in gitopsctl.toml")
+        repository = self.config.github.repository or "(github.repository not set)"
+        return Check("github owner", OK, f"{owner}/{repository}")
+
+    def _token(self, environ: dict[str, str]) -> Check:
+        from gitopsctl.github import check_token
+
+        token = environ.get("GITHUB_TOKEN", "")
+        if not token:
+            return Check("GITHUB_TOKEN", FAIL, "not set: export a GitHub personal access token as GITHUB_TOKEN")
+        github = self.config.github
+        owner = environ.get("GITHUB_USER") or github.owner
+        result = check_token(github.api_url, token, owner, github.repository)
+        status = FAIL if not result.ok else WARN if result.warning else OK
+        return Check("GITHUB_TOKEN", status, result.detail)
+
+    def _cluster(self, flux_version: tuple[int, int, int] | None) -> Check:
+        try:
+            server = self.kube.server_version()
+        except GitopsctlError as error:
+            return Check("cluster", FAIL, str(error))
+        version = parse_version(server)
+        if version is None:
+            return Check("cluster", FAIL, f"cannot read the server version {server!r}")
+        if flux_version is None:
+            return Check("cluster", OK, f"Kubernetes {server} (flux missing: minimum not checked)")
+        minimum = minimum_kubernetes_for_flux(flux_version)
+        if version < minimum:
+            return Check(
+                "cluster",
+                FAIL,
+                f"Kubernetes {server} is older than {format_version(minimum)}, the minimum of "
+                f"flux {format_version(flux_version)}; upgrade the cluster or use an older flux",
+            )
+        return Check("cluster", OK, f"Kubernetes {server} >= {format_version(minimum)}")
+
+    def _flux_check_pre(self, flux_version: tuple[int, int, int] | None) -> Check:
+        if flux_version is None:
+            return Check("flux check --pre", SKIP, "flux is missing", required=False)
+        try:
+            self.runner.run("flux", ["check", "--pre", *self.kube.global_flags()], timeout=60)
+        except GitopsctlError as error:
+            return Check("flux check --pre", FAIL, str(error))
+        return Check("flux check --pre", OK, "prerequisites checks passed")

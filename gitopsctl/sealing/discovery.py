@@ -1,0 +1,29 @@
+"""Finding the SealedSecrets a repository holds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from gitopsctl.kustomize_files import load_yaml_documents
+
+_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__"}
+
+
+def sealed_secret_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if name.endswith((".yaml", ".yml")):
+                path = Path(directory) / name
+                # A cheap text test first: parsing every YAML file in a repo is slow.
+                if "SealedSecret" in path.read_text(encoding="utf-8", errors="replace"):
+                    found.append(path)
+    return found
+
+
+def sealed_secrets_in(path: Path) -> list[dict[str, Any]]:
+    documents = load_yaml_documents(path.read_text(encoding="utf-8"), str(path))
+    return [d for d in documents if isinstance(d, dict) and d.get("kind") == "SealedSecret"]
