@@ -1,0 +1,1 @@
+"""The test world: real programs and local stand-ins, shared by the tests and `make sandbox`."""

@@ -1,0 +1,172 @@
+"""A real control plane on loopback: etcd and kube-apiserver built from source (tools/build.sh).
+
+No controllers run: where a controller would write status, tests patch the status
+subresource themselves. Every process is stopped on exit, also when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.harness.pki import make_pki
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("GITOPSCTL_E2E_CACHE", Path.home() / ".cache" / "gitopsctl-e2e"))
+BIN = CACHE / "bin"
+CRDS = ROOT.parent / "shared" / "testdata" / "crds"
+
+
+class ControlPlaneUnavailable(Exception):
+    """The binaries cannot be had on this machine (no Go): tests are skipped with this reason."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def ensure_binaries() -> None:
+    if shutil.which("go") is None and not (BIN / "kube-apiserver").exists():
+        raise ControlPlaneUnavailable("Go is not installed, so etcd and kube-apiserver cannot be built")
+    result = subprocess.run(["bash", str(ROOT / "tools" / "build.sh"), "control-plane"],
+                            capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        raise RuntimeError(f"building the control plane failed:\n{result.stderr[-4000:]}")
+
+
+@dataclass
+class ControlPlane:
+    workdir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    kubeconfig: Path = field(init=False)
+    server: str = field(init=False)
+
+    def start(self) -> ControlPlane:
+        ensure_binaries()
+        pki = make_pki(self.workdir / "pki")
+        etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
+        logs = self.workdir / "logs"
+        logs.mkdir(exist_ok=True)
+        self._spawn("etcd", [
+            str(BIN / "etcd"), "--name=default", f"--data-dir={self.workdir / 'etcd'}",
+            f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
+            f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
+            f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
+            f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
+            f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
+            "--unsafe-no-fsync", "--log-level=warn",
+        ], logs)
+        self._spawn("kube-apiserver", [
+            str(BIN / "kube-apiserver"), f"--etcd-servers=http://127.0.0.1:{etcd_port}",
+            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={api_port}",
+            f"--cert-dir={self.workdir / 'certs'}",
+            f"--tls-cert-file={pki['serving.crt']}", f"--tls-private-key-file={pki['serving.key']}",
+            f"--client-ca-file={pki['ca.crt']}",
+            f"--service-account-key-file={pki['sa.pub']}", f"--service-account-signing-key-file={pki['sa.key']}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
+            "--authorization-mode=RBAC", "--disable-admission-plugins=ServiceAccount",
+            "--enable-priority-and-fairness=false", "--endpoint-reconciler-type=none",
+        ], logs)
+        self.server = f"https://127.0.0.1:{api_port}"
+        self.kubeconfig = self.workdir / "kubeconfig"
+        self.kubeconfig.write_text(_kubeconfig(self.server, pki))
+        self._wait_ready(pki)
+        return self
+
+    def _spawn(self, name: str, argv: list[str], logs: Path) -> None:
+        log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(process)
+
+    def _wait_ready(self, pki: dict[str, Path], timeout: float = 120.0) -> None:
+        import requests
+
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{process.args[0]} exited early:\n{self.log_tail()}")
+            try:
+                response = requests.get(f"{self.server}/readyz", verify=str(pki["ca.crt"]),
+                                        cert=(str(pki["admin.crt"]), str(pki["admin.key"])), timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except requests.RequestException as exc:
+                last = str(exc)
+            time.sleep(0.2)
+        raise RuntimeError(f"kube-apiserver not ready after {timeout}s: {last}\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        tails = []
+        for log in sorted((self.workdir / "logs").glob("*.log")):
+            tails.append(f"--- {log.name}\n" + log.read_text(errors="replace")[-3000:])
+        return "\n".join(tails)
+
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(["kubectl", f"--kubeconfig={self.kubeconfig}", *args], input=stdin,
+                                capture_output=True, text=True, timeout=60)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"kubectl {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def install_crds(self) -> None:
+        self.kubectl("apply", "--server-side", "-f", str(CRDS))
+        self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        self.processes.clear()
+
+
+def _kubeconfig(server: str, pki: dict[str, Path]) -> str:
+    return f"""apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: {server}
+    certificate-authority: {pki['ca.crt']}
+users:
+- name: admin
+  user:
+    client-certificate: {pki['admin.crt']}
+    client-key: {pki['admin.key']}
+contexts:
+- name: local
+  context:
+    cluster: local
+    user: admin
+current-context: local
+"""
+
+
+def start_control_plane() -> ControlPlane:
+    workdir = Path(tempfile.mkdtemp(prefix="gitopsctl-cp-"))
+    plane = ControlPlane(workdir)
+    try:
+        plane.start()
+        plane.install_crds()
+    except BaseException:
+        plane.stop()
+        raise
+    return plane
