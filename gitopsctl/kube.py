@@ -51,7 +51,14 @@ class Kube:
             raise
 
     def server_version(self) -> str:
-        document = json.loads(self.kubectl(["version", "-o", "json"]))
+        try:
+            document = json.loads(self.kubectl(["version", "-o", "json"]))
+        except ToolFailed as error:
+            # `kubectl version` fails only when it cannot talk to the server.
+            raise ClusterUnreachable(
+                f"the cluster is unreachable: {error.message.split(': ', 1)[-1]}",
+                hint="check --context/--kubeconfig and that the API server is up (kubectl cluster-info)",
+            ) from None
         version = document.get("serverVersion", {}).get("gitVersion")
         if not version:
             raise ClusterUnreachable("the cluster did not report its version", hint="check the kube context")

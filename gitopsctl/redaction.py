@@ -12,6 +12,9 @@ import base64
 import threading
 
 MASK = "[REDACTED]"
+# Shorter values would mask ordinary words ("a", "ok") across every line; a value that
+# short protects nothing anyway.
+MIN_LENGTH = 4
 
 
 class Redactor:
@@ -32,7 +35,7 @@ class Redactor:
         escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         variants.add(escaped)
         with self._lock:
-            self._values.update(v for v in variants if v.strip())
+            self._values.update(v for v in variants if len(v.strip()) >= MIN_LENGTH)
 
     def redact(self, text: str) -> str:
         if not self._values or not text:

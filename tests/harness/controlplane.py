@@ -124,6 +124,9 @@ class ControlPlane:
     def install_crds(self) -> None:
         self.kubectl("apply", "--server-side", "-f", str(CRDS))
         self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        # Established comes a moment before the new resources are served (429 until then):
+        # one read of each lets kubectl's retries absorb that here, not in a test.
+        self.kubectl("get", ",".join(crd.stem.split("_", 1)[1] for crd in CRDS.glob("*.yaml")), "-A")
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -131,7 +134,7 @@ class ControlPlane:
                 os.killpg(process.pid, signal.SIGTERM)
         for process in reversed(self.processes):
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)

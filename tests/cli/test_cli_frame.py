@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from gitopsctl import __version__
+
+
+def test_help_lists_the_commands(run_cli):
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for command in ("doctor", "seal", "unseal"):
+        assert command in result.stdout
+
+
+def test_version(run_cli):
+    assert run_cli("--version").stdout.strip() == f"gitopsctl, version {__version__}"
+
+
+def test_every_option_has_an_environment_twin(run_cli):
+    assert "GITOPSCTL_REPO" in run_cli("--help").stdout
+    assert "GITOPSCTL_CONTEXT" in run_cli("--help").stdout
+
+
+def test_repo_that_is_not_git_is_one_line_exit_2(run_cli, tmp_path):
+    result = run_cli("--repo", str(tmp_path), "seal", "generic", "x", "-n", "default", "--from-literal", "a=b",
+                     "--stdout")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"✗ --repo {tmp_path} is not inside a git repository: run gitopsctl from your GitOps repository "
+        "or pass --repo PATH"
+    ]
+
+
+def test_unknown_config_key_is_exit_2(run_cli, git_world):
+    (git_world.clone / "gitopsctl.toml").write_text("[registry]\nhots = 'x'\n")
+    result = run_cli("--repo", str(git_world.clone), "seal", "generic", "x", "-n", "default",
+                     "--from-literal", "a=b", "--stdout")
+    assert result.exit_code == 2
+    assert "unknown key 'registry.hots'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_environment_twin_sets_the_option(run_cli, tmp_path):
+    result = run_cli("seal", "generic", "x", "-n", "default", "--from-literal", "a=b", "--stdout",
+                     env={"GITOPSCTL_REPO": str(tmp_path)})
+    assert f"--repo {tmp_path} is not inside a git repository" in result.stderr
+
+
+def test_installed_entry_point_runs(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "gitopsctl", "--version"], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0
+    assert __version__ in result.stdout

