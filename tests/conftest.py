@@ -51,6 +51,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, test_bin: Path, tmp_path:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", f"{test_bin}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin")
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FAKE_FLUX_LOG", str(tmp_path / "flux-invocations.jsonl"))
     # kubectl must not find a real cluster through ~/.kube/config.
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))

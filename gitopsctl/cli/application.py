@@ -49,6 +49,10 @@ class Application:
 
     @cached_property
     def config(self) -> Config:
+        """The repository's gitopsctl.toml; the defaults outside a repository, so commands
+        that need no repository (seal --cert … --stdout, doctor) work anywhere."""
+        if self._repo_option is None and find_git_top_level(Path.cwd().resolve()) is None:
+            return Config()
         return load_config(self.repo)
 
     @cached_property

@@ -29,18 +29,9 @@ def doctor(app: Application, output: str) -> None:
 
 
 def run_prerequisites(app: Application):  # type: ignore[no-untyped-def]
-    from gitopsctl.config import Config
-    from gitopsctl.errors import InputError
     from gitopsctl.prerequisites import Prerequisites
 
-    try:
-        config = app.config
-    except InputError as error:
-        # doctor is also the tool to run outside a repository; the config is optional there.
-        if "not inside a git repository" not in error.message:
-            raise
-        config = Config()
-    return Prerequisites(app.runner, app.kube, config).run()
+    return Prerequisites(app.runner, app.kube, app.config).run()
 
 
 def show_checks(app: Application, checks) -> None:  # type: ignore[no-untyped-def]

@@ -119,12 +119,15 @@ class Terminal:
         self.success(f"{title} ({elapsed:.1f}s)")
 
     # -- data -----------------------------------------------------------------------------
+    # Data on stdout is what the user asked for and is never built from plaintext secrets;
+    # it is not passed through the redactor, which could corrupt it (a secret "alpha" inside
+    # "v1alpha1"). Status lines, tables and errors always are.
     def emit_json(self, document: Any) -> None:
-        self._stdout.write(redact(json.dumps(document, indent=2, sort_keys=False)) + "\n")
+        self._stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
         self._stdout.flush()
 
     def emit_text(self, text: str) -> None:
-        self._stdout.write(redact(text))
+        self._stdout.write(text)
         if not text.endswith("\n"):
             self._stdout.write("\n")
         self._stdout.flush()

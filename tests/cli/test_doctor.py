@@ -70,13 +70,13 @@ def test_fine_grained_token_is_probed_and_warned_about(run_cli, git_world, githu
 
 
 def test_missing_token_and_owner(run_cli, tmp_path):
-    checks = checks_by_name(run_cli("--repo", str(tmp_path), "doctor", "-o", "json").stdout)
+    checks = checks_by_name(run_cli("doctor", "-o", "json").stdout)
     assert checks["GITHUB_TOKEN"]["detail"].startswith("not set")
     assert checks["github owner"]["status"] == "failed"
 
 
 def test_json_output_is_only_json_on_stdout(run_cli, tmp_path):
-    result = run_cli("--repo", str(tmp_path), "doctor", "--output", "json")
+    result = run_cli("doctor", "--output", "json")
     assert result.exit_code == 3
     json.loads(result.stdout)
 

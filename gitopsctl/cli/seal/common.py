@@ -40,15 +40,17 @@ def sealing_options(function: F) -> F:
 
 
 def sealing_certificate(app: Application, cert_option: str | None):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
     from gitopsctl.sealing.sources import Controller, resolve_certificate
 
     settings = app.config.sealed_secrets
-    store = secret_store(app)
-    kube = None if cert_option or store.certificate_path.is_file() else app.kube
+    # With --cert no repository is needed: sealing to stdout works anywhere.
+    repo_cert = Path("/nonexistent") if cert_option else secret_store(app).certificate_path
     certificate, source = resolve_certificate(
         cert_option=cert_option,
-        repo_cert=store.certificate_path,
-        kube=kube,
+        repo_cert=repo_cert,
+        kube=None if cert_option or repo_cert.is_file() else app.kube,
         controller=Controller(settings.controller_name, settings.controller_namespace),
         pinned=settings.cert_fingerprints.get(app.cluster),
         cluster=app.cluster,

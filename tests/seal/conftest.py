@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from gitopsctl.sealing.sealedsecret import load_private_keys
+from tests.conftest import TEST_CERT, TEST_KEY
+from tests.harness.sealed_controller import FakeSealedSecretsController
+
+
+@pytest.fixture
+def test_keys():
+    return load_private_keys([("test key", TEST_KEY.read_bytes())])
+
+
+@pytest.fixture
+def controller(test_keys) -> Iterator[FakeSealedSecretsController]:
+    server = FakeSealedSecretsController(test_keys, TEST_CERT.read_bytes()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sealing_repo(git_world, tmp_path):
+    """The example repository, with the test controller's certificate in place of the example one."""
+    store = git_world.clone / "flux" / "sealed-secrets" / "production"
+    (store / "sealed-secrets-cert.pem").write_bytes(TEST_CERT.read_bytes())
+    config = git_world.clone / "gitopsctl.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("\n# Written by 'gitopsctl seal fetch-cert'")] + "\n")
+    return git_world.clone
