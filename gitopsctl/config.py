@@ -144,9 +144,7 @@ def _has_type(value: Any, expected: type) -> bool:
 
 
 def _type_word(expected: type) -> str:
-    return {str: "string", bool: "boolean (true/false)", list: "list of strings", dict: "table of strings"}[
-        expected
-    ]
+    return {str: "string", bool: "boolean (true/false)", list: "list of strings", dict: "table of strings"}[expected]
 
 
 def pin_fingerprint(repo: Path, cluster: str, fingerprint: str) -> None:

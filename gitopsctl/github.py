@@ -37,7 +37,9 @@ def check_token(api_url: str, token: str, owner: str, repository: str) -> TokenC
     try:
         user = session.get(f"{base}/user", timeout=TIMEOUT)
     except requests.RequestException as exc:
-        return TokenCheck(False, False, f"cannot reach {base} ({type(exc).__name__}); check the network or github.api_url")
+        return TokenCheck(
+            False, False, f"cannot reach {base} ({type(exc).__name__}); check the network or github.api_url"
+        )
     if user.status_code == 401:
         return TokenCheck(False, False, "GITHUB_TOKEN was rejected (401): it is invalid or expired; create a new one")
     if user.status_code in (403, 429) and user.headers.get("x-ratelimit-remaining") == "0":
@@ -60,7 +62,7 @@ def check_token(api_url: str, token: str, owner: str, repository: str) -> TokenC
     return _probe_fine_grained(session, base, owner, repository, suffix)
 
 
-def _probe_fine_grained(session, base: str, owner: str, repository: str, suffix: str) -> TokenCheck:  # type: ignore[no-untyped-def]
+def _probe_fine_grained(session, base: str, owner: str, repository: str, suffix: str) -> TokenCheck:
     import requests
 
     if not owner or not repository:
@@ -81,6 +83,10 @@ def _probe_fine_grained(session, base: str, owner: str, repository: str, suffix:
     permissions = response.json().get("permissions") or {}
     if permissions and not permissions.get("admin"):
         return TokenCheck(
-            True, True, f"fine-grained token can read {owner}/{repository} but is not admin; deploy keys need it"
+            True,
+            True,
+            f"fine-grained token can read {owner}/{repository} but is not admin; deploy keys need it",
         )
-    return TokenCheck(True, True, f"fine-grained token can see {owner}/{repository} (permissions not fully checked){suffix}")
+    return TokenCheck(
+        True, True, f"fine-grained token can see {owner}/{repository} (permissions not fully checked){suffix}"
+    )

@@ -7,12 +7,12 @@ process spawns does not grow with the number of objects.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitopsctl.errors import OperationFailed, ToolFailed
-from gitopsctl.runner import Runner
+from gitopsctl.runner import Runner, Watcher
 
 REQUEST_TIMEOUT = "15s"
 
@@ -26,6 +26,7 @@ class Kube:
     runner: Runner
     context: str | None = None
     kubeconfig: str | None = None
+    request_timeout: str = REQUEST_TIMEOUT
 
     def global_flags(self) -> list[str]:
         """--context/--kubeconfig, in the form kubectl, helm and flux all accept."""
@@ -39,8 +40,10 @@ class Kube:
     def kubectl(self, args: Sequence[str], *, stdin: str | None = None, timeout: float = 30.0) -> str:
         try:
             return self.runner.run(
-                "kubectl", [*self.global_flags(), f"--request-timeout={REQUEST_TIMEOUT}", *args],
-                stdin=stdin, timeout=timeout,
+                "kubectl",
+                [*self.global_flags(), f"--request-timeout={self.request_timeout}", *args],
+                stdin=stdin,
+                timeout=timeout,
             ).stdout
         except ToolFailed as error:
             if _is_connection_error(error.stderr):
@@ -79,6 +82,15 @@ class Kube:
     def annotate(self, kind: str, name: str, namespace: str, key: str, value: str) -> None:
         self.kubectl(["annotate", "--overwrite", "-n", namespace, kind, name, f"{key}={value}"])
 
+    def watch(self, resource: str, on_change: Callable[[str], None]) -> Watcher:
+        """Stream changes of ``resource`` (all namespaces) until stopped."""
+        args = [*self.global_flags(), "get", resource, "-A", "--watch-only", "-o", "name"]
+        return self.runner.stream("kubectl", args, on_change)
+
+    def annotate_many(self, namespace: str, targets: Sequence[str], key: str, value: str) -> None:
+        """One call for many objects (kind/name) in one namespace."""
+        self.kubectl(["annotate", "--overwrite", "-n", namespace, *targets, f"{key}={value}"])
+
     def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
         self.kubectl(["patch", "-n", namespace, kind, name, "--type=merge", "-p", json.dumps(patch)])
 
@@ -92,6 +104,8 @@ _CONNECTION_MARKERS = (
     "was refused",
     "couldn't get current server api group list",
     "invalid configuration",
+    "tls handshake timeout",
+    "please enter username",  # the kubeconfig has no credentials for this cluster
 )
 
 

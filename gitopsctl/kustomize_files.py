@@ -11,7 +11,7 @@ from gitopsctl.files import write_atomically
 KUSTOMIZATION = "kustomization.yaml"
 
 
-def _round_trip():  # type: ignore[no-untyped-def]
+def _round_trip():
     from ruamel.yaml import YAML
 
     yaml = YAML()

@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitopsctl.errors import ToolFailed, ToolMissing, ToolTimedOut
 from gitopsctl.redaction import redact, register_secret
@@ -98,6 +99,26 @@ class Runner:
             raise ToolFailed(program, result.exit_code, redact(result.stderr), redact(result.stdout))
         return result
 
+    def stream(self, program: str, args: Sequence[str], on_line: Callable[[str], None]) -> Watcher:
+        """Start a long-running program (a watch) whose output lines go to ``on_line``."""
+        import sh
+
+        executable = self.which(program)
+        self._announce((program, *args), {}, None)
+        self.spawn_count += 1
+        running = sh.Command(executable)(
+            *args,
+            _bg=True,
+            _bg_exc=False,
+            _out=lambda line: on_line(redact(line.rstrip("\n"))),
+            _err=lambda _line: None,
+            _env=self._environment({}),
+            _ok_code=list(range(256)),
+            _tty_out=False,
+            _log_msg=lambda *_: program,
+        )
+        return Watcher(running)
+
     def _environment(self, extra: Mapping[str, str]) -> dict[str, str]:
         # sh's _env replaces the whole environment, so start from ours.
         return {**os.environ, **self.env, **extra}
@@ -111,6 +132,21 @@ class Runner:
         if stdin is not None:
             line += f"  (stdin: {len(stdin)} bytes)"
         self.on_command(redact(line))
+
+
+class Watcher:
+    """A streaming child process; ``stop`` ends it and reaps it."""
+
+    def __init__(self, running: Any) -> None:
+        self._running = running
+
+    def stop(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(Exception):
+            self._running.terminate()
+        with contextlib.suppress(Exception):
+            self._running.wait(timeout=5)
 
 
 def _decode(data: bytes | str | None) -> str:

@@ -66,7 +66,7 @@ def _lines(node: Any, indent: int) -> Iterable[str]:
         for item in node:
             if isinstance(item, dict | list) and item:
                 first, *rest = list(_lines(item, indent + 2))
-                yield f"{pad}- {first[indent + 2:]}"
+                yield f"{pad}- {first[indent + 2 :]}"
                 yield from rest
             else:
                 yield f"{pad}- {_inline(item)}\n"

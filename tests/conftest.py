@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from gitopsctl.redaction import REDACTOR
-from tests.harness.github import FakeGitHub, Token
 from tests.harness.git import GitWorld, make_git_world
+from tests.harness.github import FakeGitHub, Token
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -122,6 +122,12 @@ def cluster(control_plane: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("KUBECONFIG", str(control_plane.kubeconfig))  # type: ignore[attr-defined]
     yield control_plane
     control_plane.kubectl(  # type: ignore[attr-defined]
-        "delete", "kustomizations,gitrepositories,imagerepositories,imagepolicies,imageupdateautomations,"
-        "sealedsecrets,deployments,jobs,secrets", "--all", "-A", "--wait=false", "--ignore-not-found", check=False,
+        "delete",
+        "kustomizations,gitrepositories,imagerepositories,imagepolicies,imageupdateautomations,"
+        "sealedsecrets,deployments,jobs,secrets",
+        "--all",
+        "-A",
+        "--wait=false",
+        "--ignore-not-found",
+        check=False,
     )

@@ -58,7 +58,7 @@ def _module_exists(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _terminal(ctx: click.Context):  # type: ignore[no-untyped-def]
+def _terminal(ctx: click.Context):
     from gitopsctl.cli.terminal import Terminal
 
     return getattr(ctx.obj, "terminal", None) or Terminal()
@@ -79,11 +79,29 @@ def _terminal(ctx: click.Context):  # type: ignore[no-untyped-def]
     help="The GitOps repository [default: the git top level of the current directory].",
 )
 @click.option(
-    "--cluster", show_envvar=True, help="Folder under flux/clusters/ [default: from gitopsctl.toml, or production]."
+    "--cluster",
+    show_envvar=True,
+    help="Folder under flux/clusters/ [default: from gitopsctl.toml, or production].",
 )
-@click.option("--context", "kube_context", envvar="GITOPSCTL_CONTEXT", show_envvar=True, help="kubeconfig context for kubectl, helm and flux.")
 @click.option(
-    "--kubeconfig", type=click.Path(dir_okay=False), show_envvar=True, help="kubeconfig for kubectl, helm and flux."
+    "--context",
+    "kube_context",
+    envvar="GITOPSCTL_CONTEXT",
+    show_envvar=True,
+    help="kubeconfig context for kubectl, helm and flux.",
+)
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False),
+    show_envvar=True,
+    help="kubeconfig for kubectl, helm and flux.",
+)
+@click.option(
+    "--request-timeout",
+    default="15s",
+    show_default=True,
+    show_envvar=True,
+    help="How long one API server request may take before the cluster counts as unreachable.",
 )
 @click.pass_context
 def cli(
@@ -95,6 +113,7 @@ def cli(
     cluster: str | None,
     kube_context: str | None,
     kubeconfig: str | None,
+    request_timeout: str,
 ) -> None:
     """Bootstrap, seal, verify and roll back a Flux GitOps cluster.
 
@@ -109,7 +128,12 @@ def cli(
     color = not no_color and not os.environ.get("NO_COLOR")
     terminal = Terminal(verbosity=verbose, quiet=quiet, color=color)
     ctx.obj = Application(
-        terminal=terminal, repo=repo, cluster=cluster, context=kube_context, kubeconfig=kubeconfig
+        terminal=terminal,
+        repo=repo,
+        cluster=cluster,
+        context=kube_context,
+        kubeconfig=kubeconfig,
+        request_timeout=request_timeout,
     )
 
 

@@ -26,12 +26,14 @@ class Application:
         cluster: str | None,
         context: str | None,
         kubeconfig: str | None,
+        request_timeout: str = "15s",
     ) -> None:
         self.terminal = terminal
         self._repo_option = repo
         self._cluster_option = cluster
         self.kube_context = context
         self.kubeconfig = kubeconfig
+        self.request_timeout = request_timeout
 
     @cached_property
     def repo(self) -> Path:
@@ -48,12 +50,14 @@ class Application:
         return top
 
     @cached_property
+    def in_repository(self) -> bool:
+        return self._repo_option is not None or find_git_top_level(Path.cwd().resolve()) is not None
+
+    @cached_property
     def config(self) -> Config:
         """The repository's gitopsctl.toml; the defaults outside a repository, so commands
         that need no repository (seal --cert … --stdout, doctor) work anywhere."""
-        if self._repo_option is None and find_git_top_level(Path.cwd().resolve()) is None:
-            return Config()
-        return load_config(self.repo)
+        return load_config(self.repo) if self.in_repository else Config()
 
     @cached_property
     def cluster(self) -> str:
@@ -69,8 +73,7 @@ class Application:
         if must_exist and not path.is_dir():
             raise InputError(
                 f"cluster folder {self.cluster_path} does not exist in {self.repo}",
-                hint="pass --cluster NAME for a folder under "
-                f"{self.config.cluster.clusters_dir}/, or create it",
+                hint=f"pass --cluster NAME for a folder under {self.config.cluster.clusters_dir}/, or create it",
             )
         return path
 
@@ -80,7 +83,7 @@ class Application:
         return Runner(on_command=on_command)
 
     @cached_property
-    def kube(self):  # type: ignore[no-untyped-def]
+    def kube(self):
         from gitopsctl.kube import Kube
 
         if self.kubeconfig and not os.access(self.kubeconfig, os.R_OK):
@@ -88,7 +91,12 @@ class Application:
                 f"--kubeconfig {self.kubeconfig}: the file cannot be read",
                 hint="check the path and its permissions",
             )
-        return Kube(self.runner, context=self.kube_context, kubeconfig=self.kubeconfig)
+        return Kube(
+            self.runner,
+            context=self.kube_context,
+            kubeconfig=self.kubeconfig,
+            request_timeout=self.request_timeout,
+        )
 
     def abort(self, message: str, *, code: int = 1) -> NoReturn:
         error = GitopsctlError(message)

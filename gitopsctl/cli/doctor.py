@@ -28,13 +28,13 @@ def doctor(app: Application, output: str) -> None:
         raise click.exceptions.Exit(ExitCode.PREREQUISITES)
 
 
-def run_prerequisites(app: Application):  # type: ignore[no-untyped-def]
+def run_prerequisites(app: Application):
     from gitopsctl.prerequisites import Prerequisites
 
     return Prerequisites(app.runner, app.kube, app.config).run()
 
 
-def show_checks(app: Application, checks) -> None:  # type: ignore[no-untyped-def]
+def show_checks(app: Application, checks) -> None:
     rows = [[_GLYPH[c.status], c.name, c.detail] for c in checks]
     app.terminal.table(["", "CHECK", "RESULT"], rows)
     failed = [c.name for c in checks if c.blocking]

@@ -10,8 +10,14 @@ from gitopsctl.cli.common import pass_app
 
 @click.command(short_help="Decrypt SealedSecrets offline with backed-up controller keys.")
 @click.argument("source", metavar="FILE")
-@click.option("--private-key", "private_keys", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="A controller key (tls.key of a sealed-secrets-key Secret); repeatable.")
+@click.option(
+    "--private-key",
+    "private_keys",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A controller key (tls.key of a sealed-secrets-key Secret); repeatable.",
+)
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @pass_app
 def unseal(app: Application, source: str, private_keys: tuple[str, ...], output: str) -> None:
@@ -33,7 +39,7 @@ def unseal(app: Application, source: str, private_keys: tuple[str, ...], output:
     text = sys.stdin.read() if source == "-" else read_file_bytes(source, "sealed secret file").decode()
     where = "stdin" if source == "-" else source
     documents = [d for d in load_yaml_documents(text, where) if isinstance(d, dict)]
-    items = []
+    items: list[dict[str, object]] = []
     for document in documents:
         inner = document.get("items") if document.get("kind") == "List" else [document]
         items.extend(open_sealed(item, keys, where) for item in inner or [])

@@ -78,7 +78,7 @@ class DirectController:
     def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]:
         return _with_type(self._request("POST", "v1/rotate", sealed).json())
 
-    def _request(self, method: str, endpoint: str, body: dict[str, Any] | None = None, ok: tuple[int, ...] = (200,)):  # type: ignore[no-untyped-def]
+    def _request(self, method: str, endpoint: str, body: dict[str, Any] | None = None, ok: tuple[int, ...] = (200,)):
         import requests
 
         url = f"{self.url.rstrip('/')}/{endpoint}"
@@ -90,8 +90,9 @@ class DirectController:
                 hint="check --controller-url (e.g. after kubectl port-forward)",
             ) from None
         if response.status_code not in ok:
-            raise OperationFailed(f"the controller answered {response.status_code} to {endpoint}: "
-                                  f"{response.text.strip()[:200]}")
+            raise OperationFailed(
+                f"the controller answered {response.status_code} to {endpoint}: {response.text.strip()[:200]}"
+            )
         return response
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 ANNOTATION_PREFIX = "sealedsecrets.bitnami.com/"
 NAMESPACE_WIDE = ANNOTATION_PREFIX + "namespace-wide"
 CLUSTER_WIDE = ANNOTATION_PREFIX + "cluster-wide"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     STRICT = "strict"
     NAMESPACE_WIDE = "namespace-wide"
     CLUSTER_WIDE = "cluster-wide"

@@ -28,7 +28,8 @@ def seal(secret: Secret, public_key: rsa.RSAPublicKey, scope: Scope) -> dict[str
     effective = Scope.from_annotations(annotations)
     if effective is not Scope.CLUSTER_WIDE and not secret.namespace:
         raise InputError(
-            f"secret {secret.name} has no namespace", hint="pass --namespace (strict and namespace-wide need one)"
+            f"secret {secret.name} has no namespace",
+            hint="pass --namespace (strict and namespace-wide need one)",
         )
     label = effective.label(secret.namespace, secret.name)
     template_metadata = secret.metadata()
@@ -132,7 +133,9 @@ def load_private_keys(pems: Sequence[tuple[str, bytes]]) -> list[rsa.RSAPrivateK
     for source, pem in pems:
         blocks = _pem_blocks(pem, b"PRIVATE KEY")
         if not blocks:
-            raise InputError(f"{source}: no PEM private key found", hint="pass the tls.key of a sealed-secrets-key Secret")
+            raise InputError(
+                f"{source}: no PEM private key found", hint="pass the tls.key of a sealed-secrets-key Secret"
+            )
         for block in blocks:
             try:
                 key = load_pem_private_key(block, password=None)
@@ -145,7 +148,7 @@ def load_private_keys(pems: Sequence[tuple[str, bytes]]) -> list[rsa.RSAPrivateK
 
 
 def _pem_blocks(pem: bytes, marker: bytes) -> list[bytes]:
-    blocks = []
+    blocks: list[bytes] = []
     position = 0
     while True:
         start = pem.find(b"-----BEGIN ", position)
@@ -155,6 +158,6 @@ def _pem_blocks(pem: bytes, marker: bytes) -> list[bytes]:
         end = pem.find(b"-----", end_marker + 9)
         if end_marker < 0 or end < 0:
             return blocks
-        if marker in pem[start:pem.find(b"\n", start)]:
+        if marker in pem[start : pem.find(b"\n", start)]:
             blocks.append(pem[start : end + 5])
         position = end + 5

@@ -24,8 +24,17 @@ DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
 SSH_AUTH = "kubernetes.io/ssh-auth"
 
 # Server-set fields kubeseal strips from an input Secret before sealing it.
-_SERVER_FIELDS = ("uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "managedFields",
-                  "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences")
+_SERVER_FIELDS = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "selfLink",
+    "managedFields",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+)
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
@@ -95,8 +104,13 @@ def validate_data_key(key: str) -> None:
 def go_json(value: Any) -> bytes:
     """JSON as Go's encoding/json writes it (compact, HTML characters escaped)."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text.encode()
 

@@ -88,7 +88,10 @@ def resolve_certificate(
     elif repo_cert.is_file():
         pem, source = repo_cert.read_bytes(), str(repo_cert)
     elif kube is not None:
-        pem, source = fetch_from_controller(kube, controller), f"controller {controller.namespace}/{controller.name}"
+        pem, source = (
+            fetch_from_controller(kube, controller),
+            f"controller {controller.namespace}/{controller.name}",
+        )
     else:
         raise InputError("no sealing certificate", hint="pass --cert or run gitopsctl seal fetch-cert")
     certificate = load_certificate(pem, source=source)

@@ -23,8 +23,9 @@ def test_every_option_has_an_environment_twin(run_cli):
 
 
 def test_repo_that_is_not_git_is_one_line_exit_2(run_cli, tmp_path):
-    result = run_cli("--repo", str(tmp_path), "seal", "generic", "x", "-n", "default", "--from-literal", "a=b",
-                     "--stdout")
+    result = run_cli(
+        "--repo", str(tmp_path), "seal", "generic", "x", "-n", "default", "--from-literal", "a=b", "--stdout"
+    )
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"✗ --repo {tmp_path} is not inside a git repository: run gitopsctl from your GitOps repository "
@@ -34,21 +35,41 @@ def test_repo_that_is_not_git_is_one_line_exit_2(run_cli, tmp_path):
 
 def test_unknown_config_key_is_exit_2(run_cli, git_world):
     (git_world.clone / "gitopsctl.toml").write_text("[registry]\nhots = 'x'\n")
-    result = run_cli("--repo", str(git_world.clone), "seal", "generic", "x", "-n", "default",
-                     "--from-literal", "a=b", "--stdout")
+    result = run_cli(
+        "--repo",
+        str(git_world.clone),
+        "seal",
+        "generic",
+        "x",
+        "-n",
+        "default",
+        "--from-literal",
+        "a=b",
+        "--stdout",
+    )
     assert result.exit_code == 2
     assert "unknown key 'registry.hots'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_environment_twin_sets_the_option(run_cli, tmp_path):
-    result = run_cli("seal", "generic", "x", "-n", "default", "--from-literal", "a=b", "--stdout",
-                     env={"GITOPSCTL_REPO": str(tmp_path)})
+    result = run_cli(
+        "seal",
+        "generic",
+        "x",
+        "-n",
+        "default",
+        "--from-literal",
+        "a=b",
+        "--stdout",
+        env={"GITOPSCTL_REPO": str(tmp_path)},
+    )
     assert f"--repo {tmp_path} is not inside a git repository" in result.stderr
 
 
 def test_installed_entry_point_runs(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "gitopsctl", "--version"], capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "gitopsctl", "--version"], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0
     assert __version__ in result.stdout

@@ -23,8 +23,15 @@ def test_all_prerequisites_met(run_cli, cluster, github, git_world, monkeypatch)
     checks = checks_by_name(result.stdout)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert {name: c["status"] for name, c in checks.items()} == {
-        "flux": "ok", "helm": "ok", "kubectl": "ok", "git": "ok", "kubeseal": "ok",
-        "github owner": "ok", "GITHUB_TOKEN": "ok", "cluster": "ok", "flux check --pre": "ok",
+        "flux": "ok",
+        "helm": "ok",
+        "kubectl": "ok",
+        "git": "ok",
+        "kubeseal": "ok",
+        "github owner": "ok",
+        "GITHUB_TOKEN": "ok",
+        "cluster": "ok",
+        "flux check --pre": "ok",
     }
     assert "Kubernetes v1.36.3 >= 1.33.0" in checks["cluster"]["detail"]
     # The token travels only in the Authorization header.

@@ -12,32 +12,82 @@ SHARED = Path(__file__).resolve().parents[3] / "shared"
 GOLDEN = SHARED / "testdata" / "flux-golden"
 VERSION = "v2.9.4"
 MIN_KUBERNETES = (1, 33, 0)
-DEFAULT_COMPONENTS = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]
+DEFAULT_COMPONENTS = [
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+]
 EXTRA_COMPONENTS = {"image-reflector-controller", "image-automation-controller", "source-watcher"}
 
 GLOBAL_FLAGS = {
-    "--kubeconfig": "value", "--context": "value", "-n": "value", "--namespace": "value", "--timeout": "value",
-    "--verbose": "bool", "--cache-dir": "value", "--insecure-skip-tls-verify": "bool", "--server": "value",
-    "--kube-api-qps": "value", "--kube-api-burst": "value", "-h": "bool", "--help": "bool",
+    "--kubeconfig": "value",
+    "--context": "value",
+    "-n": "value",
+    "--namespace": "value",
+    "--timeout": "value",
+    "--verbose": "bool",
+    "--cache-dir": "value",
+    "--insecure-skip-tls-verify": "bool",
+    "--server": "value",
+    "--kube-api-qps": "value",
+    "--kube-api-burst": "value",
+    "-h": "bool",
+    "--help": "bool",
 }
 COMMAND_FLAGS: dict[tuple[str, ...], dict[str, str]] = {
     ("version",): {"--client": "bool", "-o": "value", "--output": "value"},
-    ("check",): {"--pre": "bool", "--components": "value", "--components-extra": "value", "--poll-interval": "value"},
+    ("check",): {
+        "--pre": "bool",
+        "--components": "value",
+        "--components-extra": "value",
+        "--poll-interval": "value",
+    },
     ("bootstrap", "github"): {
         # Common bootstrap flags (cmd/flux/bootstrap.go).
-        "-v": "value", "--version": "value", "--components": "value", "--components-extra": "value",
-        "--registry": "value", "--registry-creds": "value", "--image-pull-secret": "value", "--branch": "value",
-        "--recurse-submodules": "bool", "--manifests": "value", "--author-name": "value", "--author-email": "value",
-        "--commit-message-appendix": "value", "--watch-all-namespaces": "bool", "--network-policy": "bool",
-        "--log-level": "value", "--cluster-domain": "value", "--force": "bool", "--token-auth": "bool",
-        "--secret-name": "value", "--ssh-key-algorithm": "value", "--ssh-ecdsa-curve": "value",
-        "--ssh-rsa-bits": "value", "--ca-file": "value", "--private-key-file": "value", "--password": "value",
-        "--gpg-key-ring": "value", "--gpg-passphrase": "value", "--gpg-key-id": "value",
-        "--toleration-keys": "value", "--keep-manifests": "bool",
+        "-v": "value",
+        "--version": "value",
+        "--components": "value",
+        "--components-extra": "value",
+        "--registry": "value",
+        "--registry-creds": "value",
+        "--image-pull-secret": "value",
+        "--branch": "value",
+        "--recurse-submodules": "bool",
+        "--manifests": "value",
+        "--author-name": "value",
+        "--author-email": "value",
+        "--commit-message-appendix": "value",
+        "--watch-all-namespaces": "bool",
+        "--network-policy": "bool",
+        "--log-level": "value",
+        "--cluster-domain": "value",
+        "--force": "bool",
+        "--token-auth": "bool",
+        "--secret-name": "value",
+        "--ssh-key-algorithm": "value",
+        "--ssh-ecdsa-curve": "value",
+        "--ssh-rsa-bits": "value",
+        "--ca-file": "value",
+        "--private-key-file": "value",
+        "--password": "value",
+        "--gpg-key-ring": "value",
+        "--gpg-passphrase": "value",
+        "--gpg-key-id": "value",
+        "--toleration-keys": "value",
+        "--keep-manifests": "bool",
         # bootstrap github (cmd/flux/bootstrap_github.go).
-        "--owner": "value", "--repository": "value", "--personal": "bool", "--private": "bool",
-        "--path": "value", "--interval": "value", "--hostname": "value", "--team": "value",
-        "--read-write-key": "bool", "--reconcile": "bool", "--ssh-hostname": "value",
+        "--owner": "value",
+        "--repository": "value",
+        "--personal": "bool",
+        "--private": "bool",
+        "--path": "value",
+        "--interval": "value",
+        "--hostname": "value",
+        "--team": "value",
+        "--read-write-key": "bool",
+        "--reconcile": "bool",
+        "--ssh-hostname": "value",
     },
 }
 
@@ -86,7 +136,7 @@ def parse(argv: list[str]) -> tuple[tuple[str, ...], dict[str, str]]:
             value = "true"
         flags[name.lstrip("-")] = value
     if command == () or tuple(words) != command:
-        raise FluxError(f"unknown command {' '.join(words)!r} for \"flux\"")
+        raise FluxError(f'unknown command {" ".join(words)!r} for "flux"')
     return command, flags
 
 

@@ -37,8 +37,12 @@ def free_port() -> int:
 def ensure_binaries() -> None:
     if shutil.which("go") is None and not (BIN / "kube-apiserver").exists():
         raise ControlPlaneUnavailable("Go is not installed, so etcd and kube-apiserver cannot be built")
-    result = subprocess.run(["bash", str(ROOT / "tools" / "build.sh"), "control-plane"],
-                            capture_output=True, text=True, timeout=3600)
+    result = subprocess.run(
+        ["bash", str(ROOT / "tools" / "build.sh"), "control-plane"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"building the control plane failed:\n{result.stderr[-4000:]}")
 
@@ -56,27 +60,46 @@ class ControlPlane:
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
         logs = self.workdir / "logs"
         logs.mkdir(exist_ok=True)
-        self._spawn("etcd", [
-            str(BIN / "etcd"), "--name=default", f"--data-dir={self.workdir / 'etcd'}",
-            f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
-            f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
-            f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
-            f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
-            f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
-            "--unsafe-no-fsync", "--log-level=warn",
-        ], logs)
-        self._spawn("kube-apiserver", [
-            str(BIN / "kube-apiserver"), f"--etcd-servers=http://127.0.0.1:{etcd_port}",
-            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={api_port}",
-            f"--cert-dir={self.workdir / 'certs'}",
-            f"--tls-cert-file={pki['serving.crt']}", f"--tls-private-key-file={pki['serving.key']}",
-            f"--client-ca-file={pki['ca.crt']}",
-            f"--service-account-key-file={pki['sa.pub']}", f"--service-account-signing-key-file={pki['sa.key']}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
-            "--authorization-mode=RBAC", "--disable-admission-plugins=ServiceAccount",
-            "--enable-priority-and-fairness=false", "--endpoint-reconciler-type=none",
-        ], logs)
+        self._spawn(
+            "etcd",
+            [
+                str(BIN / "etcd"),
+                "--name=default",
+                f"--data-dir={self.workdir / 'etcd'}",
+                f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
+                f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
+                f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
+                "--unsafe-no-fsync",
+                "--log-level=warn",
+            ],
+            logs,
+        )
+        self._spawn(
+            "kube-apiserver",
+            [
+                str(BIN / "kube-apiserver"),
+                f"--etcd-servers=http://127.0.0.1:{etcd_port}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={api_port}",
+                f"--cert-dir={self.workdir / 'certs'}",
+                f"--tls-cert-file={pki['serving.crt']}",
+                f"--tls-private-key-file={pki['serving.key']}",
+                f"--client-ca-file={pki['ca.crt']}",
+                f"--service-account-key-file={pki['sa.pub']}",
+                f"--service-account-signing-key-file={pki['sa.key']}",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--allow-privileged=true",
+                "--authorization-mode=RBAC",
+                "--disable-admission-plugins=ServiceAccount",
+                "--enable-priority-and-fairness=false",
+                "--endpoint-reconciler-type=none",
+            ],
+            logs,
+        )
         self.server = f"https://127.0.0.1:{api_port}"
         self.kubeconfig = self.workdir / "kubeconfig"
         self.kubeconfig.write_text(_kubeconfig(self.server, pki))
@@ -98,8 +121,12 @@ class ControlPlane:
                 if process.poll() is not None:
                     raise RuntimeError(f"{process.args[0]} exited early:\n{self.log_tail()}")
             try:
-                response = requests.get(f"{self.server}/readyz", verify=str(pki["ca.crt"]),
-                                        cert=(str(pki["admin.crt"]), str(pki["admin.key"])), timeout=2)
+                response = requests.get(
+                    f"{self.server}/readyz",
+                    verify=str(pki["ca.crt"]),
+                    cert=(str(pki["admin.crt"]), str(pki["admin.key"])),
+                    timeout=2,
+                )
                 if response.status_code == 200:
                     return
                 last = response.text
@@ -115,8 +142,13 @@ class ControlPlane:
         return "\n".join(tails)
 
     def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(["kubectl", f"--kubeconfig={self.kubeconfig}", *args], input=stdin,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["kubectl", f"--kubeconfig={self.kubeconfig}", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"kubectl {' '.join(args)} failed: {result.stderr}")
         return result
@@ -148,12 +180,12 @@ clusters:
 - name: local
   cluster:
     server: {server}
-    certificate-authority: {pki['ca.crt']}
+    certificate-authority: {pki["ca.crt"]}
 users:
 - name: admin
   user:
-    client-certificate: {pki['admin.crt']}
-    client-key: {pki['admin.key']}
+    client-certificate: {pki["admin.crt"]}
+    client-key: {pki["admin.key"]}
 contexts:
 - name: local
   context:

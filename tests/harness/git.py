@@ -11,16 +11,24 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "homelab"
 
 GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Operator", "GIT_AUTHOR_EMAIL": "operator@example.test",
-    "GIT_COMMITTER_NAME": "Operator", "GIT_COMMITTER_EMAIL": "operator@example.test",
+    "GIT_AUTHOR_NAME": "Operator",
+    "GIT_AUTHOR_EMAIL": "operator@example.test",
+    "GIT_COMMITTER_NAME": "Operator",
+    "GIT_COMMITTER_EMAIL": "operator@example.test",
 }
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
     import os
 
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, **GIT_IDENTITY})
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **GIT_IDENTITY},
+    )
     if check and result.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {result.stderr}")
     return result.stdout.strip()
@@ -34,8 +42,14 @@ class GitWorld:
     def head(self, repo: Path | None = None) -> str:
         return git(repo or self.clone, "rev-parse", "HEAD")
 
-    def commit_file(self, relative: str, text: str, message: str, repo: Path | None = None,
-                    author: tuple[str, str] | None = None) -> str:
+    def commit_file(
+        self,
+        relative: str,
+        text: str,
+        message: str,
+        repo: Path | None = None,
+        author: tuple[str, str] | None = None,
+    ) -> str:
         repo = repo or self.clone
         path = repo / relative
         path.parent.mkdir(parents=True, exist_ok=True)

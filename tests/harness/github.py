@@ -29,8 +29,13 @@ class FakeGitHub:
                 pass
 
             def do_GET(self) -> None:
-                fake.requests.append({"method": "GET", "path": self.path,
-                                      "authorization": self.headers.get("Authorization", "")})
+                fake.requests.append(
+                    {
+                        "method": "GET",
+                        "path": self.path,
+                        "authorization": self.headers.get("Authorization", ""),
+                    }
+                )
                 token = fake.tokens.get(self.headers.get("Authorization", "").removeprefix("Bearer "))
                 if token is None:
                     return self._answer(401, {"message": "Bad credentials"})

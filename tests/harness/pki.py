@@ -35,8 +35,13 @@ def make_pki(directory: Path, *, extra_ips: tuple[str, ...] = ()) -> dict[str, P
     ca_key = _key()
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gitopsctl-test-ca")])
     ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(later)
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(later)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
@@ -44,8 +49,13 @@ def make_pki(directory: Path, *, extra_ips: tuple[str, ...] = ()) -> dict[str, P
     def issue(subject: x509.Name, usage: x509.ObjectIdentifier, sans: list[x509.GeneralName] | None):
         key = _key()
         builder = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(later)
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(later)
             .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         )
         if sans:
@@ -56,19 +66,37 @@ def make_pki(directory: Path, *, extra_ips: tuple[str, ...] = ()) -> dict[str, P
     serving_key, serving = issue(
         x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]),
         ExtendedKeyUsageOID.SERVER_AUTH,
-        [x509.DNSName("localhost"), x509.DNSName("kubernetes.default.svc"),
-         *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips)],
+        [
+            x509.DNSName("localhost"),
+            x509.DNSName("kubernetes.default.svc"),
+            *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips),
+        ],
     )
     admin_key, admin = issue(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "admin"),
-                   x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters")]),
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, "admin"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters"),
+            ]
+        ),
         ExtendedKeyUsageOID.CLIENT_AUTH,
         None,
     )
     service_account_key = _key()
 
-    paths = {name: directory / name for name in
-             ("ca.crt", "ca.key", "serving.crt", "serving.key", "admin.crt", "admin.key", "sa.key", "sa.pub")}
+    paths = {
+        name: directory / name
+        for name in (
+            "ca.crt",
+            "ca.key",
+            "serving.crt",
+            "serving.key",
+            "admin.crt",
+            "admin.key",
+            "sa.key",
+            "sa.pub",
+        )
+    }
     _write_cert(paths["ca.crt"], ca)
     _write_key(paths["ca.key"], ca_key)
     _write_cert(paths["serving.crt"], serving)
@@ -76,6 +104,9 @@ def make_pki(directory: Path, *, extra_ips: tuple[str, ...] = ()) -> dict[str, P
     _write_cert(paths["admin.crt"], admin)
     _write_key(paths["admin.key"], admin_key)
     _write_key(paths["sa.key"], service_account_key)
-    paths["sa.pub"].write_bytes(service_account_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    paths["sa.pub"].write_bytes(
+        service_account_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return paths

@@ -53,8 +53,9 @@ class FakeSealedSecretsController:
                     return self._answer(200, b"", "text/plain")
                 if self.path == "/v1/rotate":
                     newest = load_certificate(fake.cert_pem, source="controller")
-                    resealed: dict[str, Any] = seal(secrets_from_manifests([secret], "request")[0],
-                                                    newest.public_key, _scope(body))
+                    resealed: dict[str, Any] = seal(
+                        secrets_from_manifests([secret], "request")[0], newest.public_key, _scope(body)
+                    )
                     resealed.pop("kind")
                     resealed.pop("apiVersion")
                     return self._answer(200, json.dumps(resealed).encode(), "application/json")

@@ -41,8 +41,12 @@ def test_seal_verify_reports_each_and_exits_4_when_one_cannot_be_opened(run_cli,
     assert json.loads(ok.stdout)["ok"] is True
 
     stranger = make_cert(tmp_path)
-    assert run_cli(*base, "generic", "bad", "-n", "default", "--from-literal", "k=value2",
-                   "--cert", str(stranger)).exit_code == 0
+    assert (
+        run_cli(
+            *base, "generic", "bad", "-n", "default", "--from-literal", "k=value2", "--cert", str(stranger)
+        ).exit_code
+        == 0
+    )
     result = run_cli(*base, "verify", "--controller-url", controller.url)
     assert result.exit_code == 4
     assert "1 of 2 cannot be decrypted" in result.stderr
@@ -51,8 +55,20 @@ def test_seal_verify_reports_each_and_exits_4_when_one_cannot_be_opened(run_cli,
 
 def test_reencrypt_rewrites_with_the_newest_key_and_values_survive(run_cli, sealing_repo, controller):
     base = ["--repo", str(sealing_repo), "seal"]
-    assert run_cli(*base, "generic", "app", "-n", "default", "--from-literal", "k=value1",
-                   "--scope", "namespace-wide").exit_code == 0
+    assert (
+        run_cli(
+            *base,
+            "generic",
+            "app",
+            "-n",
+            "default",
+            "--from-literal",
+            "k=value1",
+            "--scope",
+            "namespace-wide",
+        ).exit_code
+        == 0
+    )
     path = sealing_repo / STORE / "default-app.yaml"
     before = load_yaml_documents(path.read_text(), "p")[0]
     result = run_cli(*base, "reencrypt", "--controller-url", controller.url)
@@ -70,4 +86,5 @@ def test_unreachable_controller_is_one_line(run_cli, sealing_repo):
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "✗ cannot reach the controller at http://127.0.0.1:9 (ConnectionError): check --controller-url "
-        "(e.g. after kubectl port-forward)"]
+        "(e.g. after kubectl port-forward)"
+    ]

@@ -14,8 +14,12 @@ from tests.conftest import TEST_CERT, TEST_KEY
 SECRET = {
     "apiVersion": "v1",
     "kind": "Secret",
-    "metadata": {"name": "app-config", "namespace": "default", "labels": {"app": "frontend"},
-                 "annotations": {"team": "web"}},
+    "metadata": {
+        "name": "app-config",
+        "namespace": "default",
+        "labels": {"app": "frontend"},
+        "annotations": {"team": "web"},
+    },
     "type": "Opaque",
     "data": {"password": base64.b64encode(b"p@ss&<word>").decode(), "empty": ""},
     "stringData": {"note": "ünïcode"},
@@ -38,8 +42,7 @@ def without_ciphertexts(sealed: dict) -> dict:
 def test_gitopsctl_output_opens_with_kubeseal(run_cli, tmp_path, scope):
     source = tmp_path / "secret.json"
     source.write_text(json.dumps(SECRET))
-    ours = run_cli("seal", "file", str(source), "--cert", str(TEST_CERT),
-                   "--scope", scope, "--stdout")
+    ours = run_cli("seal", "file", str(source), "--cert", str(TEST_CERT), "--scope", scope, "--stdout")
     assert ours.exit_code == 0, ours.stderr
     opened = kubeseal("--recovery-unseal", "--recovery-private-key", str(TEST_KEY), "-o", "json", stdin=ours.stdout)
     secret = json.loads(opened)
@@ -61,8 +64,7 @@ def test_kubeseal_output_opens_with_gitopsctl_and_agrees_on_all_but_ciphertexts(
 
     source = tmp_path / "secret.json"
     source.write_text(json.dumps(SECRET))
-    ours = run_cli("seal", "file", str(source), "--cert", str(TEST_CERT),
-                   "--scope", scope, "--stdout")
+    ours = run_cli("seal", "file", str(source), "--cert", str(TEST_CERT), "--scope", scope, "--stdout")
     (ours_doc,) = load_yaml_documents(ours.stdout, "ours")
     (theirs_doc,) = load_yaml_documents(theirs_yaml, "theirs")
     assert without_ciphertexts(ours_doc) == without_ciphertexts(theirs_doc)
@@ -72,14 +74,39 @@ def test_kubeseal_output_opens_with_gitopsctl_and_agrees_on_all_but_ciphertexts(
 def test_docker_registry_secret_matches_kubectl(run_cli, tmp_path):
     password = "s3cr&t<with>$pecial"
     expected = subprocess.run(
-        ["kubectl", "create", "secret", "docker-registry", "harbor-credentials", "--namespace=default",
-         "--docker-server=192.168.0.40:5000", "--docker-username=robot$homelab+ci",
-         f"--docker-password={password}", "--dry-run=client", "-o", "json"],
-        capture_output=True, text=True, timeout=30, check=True,
+        [
+            "kubectl",
+            "create",
+            "secret",
+            "docker-registry",
+            "harbor-credentials",
+            "--namespace=default",
+            "--docker-server=192.168.0.40:5000",
+            "--docker-username=robot$homelab+ci",
+            f"--docker-password={password}",
+            "--dry-run=client",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     kubectl_config = base64.b64decode(json.loads(expected.stdout)["data"][".dockerconfigjson"])
-    sealed = run_cli("seal", "harbor-creds", "--username", "robot$homelab+ci",
-                     "--password-stdin", "-n", "default", "--cert", str(TEST_CERT), "--stdout", input=password)
+    sealed = run_cli(
+        "seal",
+        "harbor-creds",
+        "--username",
+        "robot$homelab+ci",
+        "--password-stdin",
+        "-n",
+        "default",
+        "--cert",
+        str(TEST_CERT),
+        "--stdout",
+        input=password,
+    )
     assert sealed.exit_code == 0, sealed.stderr
     path = tmp_path / "sealed.yaml"
     path.write_text(sealed.stdout)
@@ -94,8 +121,12 @@ def test_generic_secret_matches_kubectl(run_cli, tmp_path):
     (tmp_path / "ca.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nabc\n")
     (tmp_path / "app.env").write_text("# comment\nLOG_LEVEL=debug\nURL=http://x/?a=b\n")
     kubectl_sets = [
-        ["app", "--from-literal=user=admin", f"--from-file={tmp_path / 'ca.crt'}",
-         f"--from-file=tls={tmp_path / 'ca.crt'}"],
+        [
+            "app",
+            "--from-literal=user=admin",
+            f"--from-file={tmp_path / 'ca.crt'}",
+            f"--from-file=tls={tmp_path / 'ca.crt'}",
+        ],
         ["app", f"--from-env-file={tmp_path / 'app.env'}"],  # kubectl takes an env file alone
     ]
     for args in kubectl_sets:
@@ -103,11 +134,14 @@ def test_generic_secret_matches_kubectl(run_cli, tmp_path):
 
 
 def assert_same_data_as_kubectl(run_cli, tmp_path, args):
-    expected = subprocess.run(["kubectl", "create", "secret", "generic", *args, "-n", "default",
-                               "--dry-run=client", "-o", "json"], capture_output=True, text=True, timeout=30,
-                              check=True)
-    sealed = run_cli("seal", "generic", *args, "-n", "default", "--cert", str(TEST_CERT),
-                     "--stdout")
+    expected = subprocess.run(
+        ["kubectl", "create", "secret", "generic", *args, "-n", "default", "--dry-run=client", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    sealed = run_cli("seal", "generic", *args, "-n", "default", "--cert", str(TEST_CERT), "--stdout")
     assert sealed.exit_code == 0, sealed.stderr
     path = tmp_path / "sealed.yaml"
     path.write_text(sealed.stdout)

@@ -26,8 +26,16 @@ def unseal_file(run_cli, path) -> list[dict]:
 
 
 def test_harbor_creds_seals_for_app_and_flux_namespaces(run_cli, sealing_repo):
-    result = run_cli("--repo", str(sealing_repo), "seal", "harbor-creds", "--username", "robot$homelab+ci",
-                     "--password-stdin", input="pa$$word\n")
+    result = run_cli(
+        "--repo",
+        str(sealing_repo),
+        "seal",
+        "harbor-creds",
+        "--username",
+        "robot$homelab+ci",
+        "--password-stdin",
+        input="pa$$word\n",
+    )
     assert result.exit_code == 0, result.stderr
     store = sealing_repo / STORE
     for namespace in ("default", "flux-system"):
@@ -44,22 +52,43 @@ def test_harbor_creds_seals_for_app_and_flux_namespaces(run_cli, sealing_repo):
 
 
 def test_prompted_password_is_asked_twice_hidden(run_cli, sealing_repo):
-    result = run_cli("--repo", str(sealing_repo), "seal", "harbor-creds", "--username", "ci", "-n", "default",
-                     input="hunter2hunter2\nhunter2hunter2\n")
+    result = run_cli(
+        "--repo",
+        str(sealing_repo),
+        "seal",
+        "harbor-creds",
+        "--username",
+        "ci",
+        "-n",
+        "default",
+        input="hunter2hunter2\nhunter2hunter2\n",
+    )
     assert result.exit_code == 0, result.stderr
     assert "hunter2hunter2" not in result.stdout + result.stderr
     assert "Registry password: \nRepeat for confirmation: \n" in result.stderr
 
 
 def test_existing_file_is_kept_without_force_and_replaced_with_it(run_cli, sealing_repo):
-    args = ["--repo", str(sealing_repo), "seal", "generic", "app", "-n", "default", "--from-literal", "k=first1"]
+    args = [
+        "--repo",
+        str(sealing_repo),
+        "seal",
+        "generic",
+        "app",
+        "-n",
+        "default",
+        "--from-literal",
+        "k=first1",
+    ]
     assert run_cli(*args).exit_code == 0
     target = sealing_repo / STORE / "default-app.yaml"
     before = target.read_text()
     again = run_cli(*args)
     assert again.exit_code == 2
-    assert again.stderr.strip() == (f"✗ {STORE}/default-app.yaml already exists: pass --force to replace it, "
-                                    "or --merge-into it to add or replace single keys")
+    assert again.stderr.strip() == (
+        f"✗ {STORE}/default-app.yaml already exists: pass --force to replace it, "
+        "or --merge-into it to add or replace single keys"
+    )
     assert target.read_text() == before
     assert run_cli(*args, "--force").exit_code == 0
     assert target.read_text() != before
@@ -72,8 +101,7 @@ def test_merge_into_adds_a_key_and_keeps_the_others(run_cli, sealing_repo):
     assert run_cli(*base, "--from-literal", "a=alpha-one", "--from-literal", "b=beta-two").exit_code == 0
     target = sealing_repo / STORE / "default-app.yaml"
     original_b = load_yaml_documents(target.read_text(), "t")[0]["spec"]["encryptedData"]["b"]
-    result = run_cli(*base, "--from-literal", "a=alpha-new", "--from-literal", "c=gamma",
-                     "--merge-into", str(target))
+    result = run_cli(*base, "--from-literal", "a=alpha-new", "--from-literal", "c=gamma", "--merge-into", str(target))
     assert result.exit_code == 0, result.stderr
     sealed = load_yaml_documents(target.read_text(), "t")[0]
     assert sealed["spec"]["encryptedData"]["b"] == original_b
@@ -81,7 +109,10 @@ def test_merge_into_adds_a_key_and_keeps_the_others(run_cli, sealing_repo):
     import base64
 
     assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == {
-        "a": "alpha-new", "b": "beta-two", "c": "gamma"}
+        "a": "alpha-new",
+        "b": "beta-two",
+        "c": "gamma",
+    }
 
 
 def test_merge_into_refuses_another_secret(run_cli, sealing_repo):
@@ -95,8 +126,18 @@ def test_merge_into_refuses_another_secret(run_cli, sealing_repo):
 
 def test_dry_run_writes_nothing(run_cli, sealing_repo):
     before = subprocess.run(["git", "status", "--porcelain"], cwd=sealing_repo, capture_output=True, text=True).stdout
-    result = run_cli("--repo", str(sealing_repo), "seal", "generic", "app", "-n", "default",
-                     "--from-literal", "a=alpha", "--dry-run")
+    result = run_cli(
+        "--repo",
+        str(sealing_repo),
+        "seal",
+        "generic",
+        "app",
+        "-n",
+        "default",
+        "--from-literal",
+        "a=alpha",
+        "--dry-run",
+    )
     assert result.exit_code == 0
     assert f"would write {STORE}/default-app.yaml (dry run)" in result.stderr
     after = subprocess.run(["git", "status", "--porcelain"], cwd=sealing_repo, capture_output=True, text=True).stdout
@@ -106,8 +147,16 @@ def test_dry_run_writes_nothing(run_cli, sealing_repo):
 def test_vm_ssh_key(run_cli, sealing_repo, tmp_path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "id")], check=True)
     (tmp_path / "known_hosts").write_text("192.168.0.50 ssh-ed25519 AAAAC3Nza\n")
-    result = run_cli("--repo", str(sealing_repo), "seal", "vm-ssh-key", "--key-file", str(tmp_path / "id"),
-                     "--known-hosts", str(tmp_path / "known_hosts"))
+    result = run_cli(
+        "--repo",
+        str(sealing_repo),
+        "seal",
+        "vm-ssh-key",
+        "--key-file",
+        str(tmp_path / "id"),
+        "--known-hosts",
+        str(tmp_path / "known_hosts"),
+    )
     assert result.exit_code == 0, result.stderr
     (secret,) = unseal_file(run_cli, sealing_repo / STORE / "default-vm-ssh-key.yaml")
     assert secret["type"] == "kubernetes.io/ssh-auth"
@@ -122,8 +171,15 @@ def test_vm_ssh_key_refuses_a_public_key(run_cli, sealing_repo, tmp_path):
 
 
 def test_seal_file_of_a_200_secret_list(run_cli, tmp_path):
-    items = [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"s{i}", "namespace": "default"},
-              "stringData": {"token": f"value-{i}"}} for i in range(200)]
+    items = [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": f"s{i}", "namespace": "default"},
+            "stringData": {"token": f"value-{i}"},
+        }
+        for i in range(200)
+    ]
     source = tmp_path / "list.json"
     source.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     result = run_cli("seal", "file", str(source), "--cert", str(TEST_CERT), "--stdout")
@@ -134,14 +190,28 @@ def test_seal_file_of_a_200_secret_list(run_cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["generic", "Bad_Name", "-n", "default", "--from-literal", "a=b"], "secret name 'Bad_Name' is not a valid DNS-1123"),
-        (["generic", "ok", "-n", "Default", "--from-literal", "a=b"], "namespace 'Default' is not a valid DNS-1123"),
-        (["generic", "ok", "-n", "default", "--from-file", "/no/such/file"], "--from-file /no/such/file: no such file"),
+        (
+            ["generic", "Bad_Name", "-n", "default", "--from-literal", "a=b"],
+            "secret name 'Bad_Name' is not a valid DNS-1123",
+        ),
+        (
+            ["generic", "ok", "-n", "Default", "--from-literal", "a=b"],
+            "namespace 'Default' is not a valid DNS-1123",
+        ),
+        (
+            ["generic", "ok", "-n", "default", "--from-file", "/no/such/file"],
+            "--from-file /no/such/file: no such file",
+        ),
         (["generic", "ok", "-n", "default"], "no values to seal"),
-        (["generic", "ok", "-n", "default", "--from-literal", "bad key=v"], "secret key 'bad key' is not valid"),
+        (
+            ["generic", "ok", "-n", "default", "--from-literal", "bad key=v"],
+            "secret key 'bad key' is not valid",
+        ),
         (["file", "/no/such.yaml"], "secret file /no/such.yaml: no such file"),
-        (["harbor-creds", "--username", "u", "--password-stdin", "--registry", "http://h:5000"],
-         "registry 'http://h:5000' must be host[:port]"),
+        (
+            ["harbor-creds", "--username", "u", "--password-stdin", "--registry", "http://h:5000"],
+            "registry 'http://h:5000' must be host[:port]",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(run_cli, args, message):
@@ -156,9 +226,16 @@ def make_cert(tmp_path, *, key=None, days=3650, start_days_ago=1):
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - dt.timedelta(days=start_days_ago))
-            .not_valid_after(now + dt.timedelta(days=days)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=start_days_ago))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .sign(key, hashes.SHA256())
+    )
     path = tmp_path / "cert.pem"
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
@@ -170,8 +247,11 @@ def test_certificate_problems(run_cli, tmp_path):
     malformed = run_cli(*args, str(tmp_path / "garbage.pem"))
     assert (malformed.exit_code, "the certificate is malformed" in malformed.stderr) == (2, True)
 
-    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     (tmp_path / "public.pem").write_bytes(public)
     bare = run_cli(*args, str(tmp_path / "public.pem"))
     assert (bare.exit_code, "this is a bare public key" in bare.stderr) == (2, True)
@@ -192,15 +272,39 @@ def test_certificate_problems(run_cli, tmp_path):
 
 def test_a_certificate_that_differs_from_the_pin_is_refused(run_cli, git_world):
     # The example repository pins the example certificate; the test certificate differs.
-    result = run_cli("--repo", str(git_world.clone), "seal", "generic", "ok", "-n", "default",
-                     "--from-literal", "a=b", "--cert", str(TEST_CERT), "--stdout")
+    result = run_cli(
+        "--repo",
+        str(git_world.clone),
+        "seal",
+        "generic",
+        "ok",
+        "-n",
+        "default",
+        "--from-literal",
+        "a=b",
+        "--cert",
+        str(TEST_CERT),
+        "--stdout",
+    )
     assert result.exit_code == 2
     assert "but gitopsctl.toml pins sha256:460bfc63" in result.stderr
     assert "gitopsctl seal fetch-cert --force" in result.stderr
 
 
 def test_sealed_output_is_accepted_by_the_api_server(run_cli, cluster, tmp_path):
-    result = run_cli("seal", "generic", "app", "-n", "default", "--from-literal", "a=alpha",
-                     "--scope", "namespace-wide", "--cert", str(TEST_CERT), "--stdout")
+    result = run_cli(
+        "seal",
+        "generic",
+        "app",
+        "-n",
+        "default",
+        "--from-literal",
+        "a=alpha",
+        "--scope",
+        "namespace-wide",
+        "--cert",
+        str(TEST_CERT),
+        "--stdout",
+    )
     applied = cluster.kubectl("apply", "--dry-run=server", "-f", "-", stdin=result.stdout)
     assert "sealedsecret.bitnami.com/app created (server dry run)" in applied.stdout

@@ -52,15 +52,26 @@ def test_every_seal_command_keeps_the_marker_secret(run_cli, sealing_repo, recor
     key = tmp_path / "id"
     key.write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{MARKER}\n-----END OPENSSH PRIVATE KEY-----\n")
     secret_file = tmp_path / "secret.yaml"
-    secret_file.write_text(f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: from-file\n  namespace: default\n"
-                           f"stringData:\n  token: {MARKER}\n")
+    secret_file.write_text(
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: from-file\n  namespace: default\n"
+        f"stringData:\n  token: {MARKER}\n"
+    )
     value_file = tmp_path / "value"
     value_file.write_text(MARKER)
     base = ["-vv", "--repo", str(sealing_repo), "seal"]
     runs = [
         run_cli(*base, "harbor-creds", "--username", "robot$x+ci", "--password-stdin", input=MARKER),
-        run_cli(*base, "harbor-creds", "--username", "robot$x+ci", "--name", "prompted", "-n", "default",
-                input=f"{MARKER}\n{MARKER}\n"),
+        run_cli(
+            *base,
+            "harbor-creds",
+            "--username",
+            "robot$x+ci",
+            "--name",
+            "prompted",
+            "-n",
+            "default",
+            input=f"{MARKER}\n{MARKER}\n",
+        ),
         run_cli(*base, "vm-ssh-key", "--key-file", str(key)),
         run_cli(*base, "generic", "from-value", "-n", "default", "--from-file", f"token={value_file}"),
         run_cli(*base, "generic", "from-stdin", "-n", "default", "--from-file", "token=-", input=MARKER),
@@ -83,7 +94,17 @@ def test_every_seal_command_keeps_the_marker_secret(run_cli, sealing_repo, recor
 
 
 def test_the_prompt_echo_is_off(run_cli, tmp_path):
-    result = run_cli("seal", "harbor-creds", "--username", "u", "-n", "default", "--cert", str(TEST_CERT),
-                     "--stdout", input=f"{MARKER}\n{MARKER}\n")
+    result = run_cli(
+        "seal",
+        "harbor-creds",
+        "--username",
+        "u",
+        "-n",
+        "default",
+        "--cert",
+        str(TEST_CERT),
+        "--stdout",
+        input=f"{MARKER}\n{MARKER}\n",
+    )
     assert result.exit_code == 0
     assert MARKER not in result.stderr

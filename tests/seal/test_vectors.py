@@ -19,8 +19,12 @@ def sealed_from_vector(vector: dict) -> dict:
     annotations = Scope(vector["scope"]).annotations()
     if annotations:
         metadata["annotations"] = annotations
-    return {"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "metadata": metadata,
-            "spec": {"encryptedData": {"value": vector["ciphertext_b64"]}, "template": {"metadata": metadata}}}
+    return {
+        "apiVersion": "bitnami.com/v1alpha1",
+        "kind": "SealedSecret",
+        "metadata": metadata,
+        "spec": {"encryptedData": {"value": vector["ciphertext_b64"]}, "template": {"metadata": metadata}},
+    }
 
 
 def test_vectors_cover_all_three_scopes():

@@ -40,7 +40,7 @@ def test_non_zero_exit_is_typed_and_carries_the_error_line():
 
 
 def test_timeout_is_enforced():
-    with pytest.raises(ToolTimedOut, match="sleep did not finish within 0.3s"):
+    with pytest.raises(ToolTimedOut, match=r"sleep did not finish within 0\.3s"):
         Runner().run("sleep", ["5"], timeout=0.3)
 
 
@@ -55,8 +55,11 @@ def test_secret_env_reaches_the_child_but_not_argv_or_the_verbose_line():
 
 def test_a_tool_echoing_a_secret_in_its_error_is_redacted():
     with pytest.raises(ToolFailed) as caught:
-        Runner().run("sh", ["-c", 'echo "error: bad token $TOKEN" >&2; exit 3'],
-                     secret_env={"TOKEN": "s3cr3t-token-value"})
+        Runner().run(
+            "sh",
+            ["-c", 'echo "error: bad token $TOKEN" >&2; exit 3'],
+            secret_env={"TOKEN": "s3cr3t-token-value"},
+        )
     assert "s3cr3t-token-value" not in str(caught.value)
     assert "s3cr3t-token-value" not in caught.value.stderr
     assert MASK in str(caught.value)

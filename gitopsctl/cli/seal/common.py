@@ -39,7 +39,7 @@ def sealing_options(function: F) -> F:
     return function
 
 
-def sealing_certificate(app: Application, cert_option: str | None):  # type: ignore[no-untyped-def]
+def sealing_certificate(app: Application, cert_option: str | None):
     from pathlib import Path
 
     from gitopsctl.sealing.sources import Controller, resolve_certificate
@@ -64,7 +64,7 @@ def sealing_certificate(app: Application, cert_option: str | None):  # type: ign
     return certificate
 
 
-def secret_store(app: Application):  # type: ignore[no-untyped-def]
+def secret_store(app: Application):
     from gitopsctl.sealing.store import SealedSecretStore
 
     return SealedSecretStore(app.repo, app.config.sealed_secrets.secrets_dir, app.cluster)
@@ -98,8 +98,10 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
             continue
         listed = store.write(sealed, path)
         keys = ", ".join(sorted(sealed["spec"]["encryptedData"]))
-        app.terminal.success(f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
-                             f"({scope.value}; keys: {keys}) → {where}")
+        app.terminal.success(
+            f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
+            f"({scope.value}; keys: {keys}) → {where}"
+        )
         if listed:
             app.terminal.info(f"  added {path.name} to {store.relative(path.parent / 'kustomization.yaml')}")
     if not options["dry_run"]:

@@ -20,7 +20,7 @@ def controller_url_option(function: F) -> F:
     )(function)
 
 
-def controller_api(app: Application, url: str | None):  # type: ignore[no-untyped-def]
+def controller_api(app: Application, url: str | None):
     from gitopsctl.sealing.controller import DirectController, ProxiedController
     from gitopsctl.sealing.sources import Controller
 

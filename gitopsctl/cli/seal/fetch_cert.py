@@ -20,7 +20,7 @@ def command(app: Application, controller_url: str | None, force: bool) -> None:
     store_certificate(app, controller_api(app, controller_url), force=force)
 
 
-def store_certificate(app: Application, api, *, force: bool) -> None:  # type: ignore[no-untyped-def]
+def store_certificate(app: Application, api, *, force: bool) -> None:
     """Shared with bootstrap, which stores the certificate of the controller it installed."""
     from gitopsctl.config import pin_fingerprint
     from gitopsctl.files import write_atomically

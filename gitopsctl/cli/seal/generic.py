@@ -14,10 +14,20 @@ from gitopsctl.cli.seal.common import seal_and_deliver, sealing_options
 @click.command("generic", short_help="Seal a Secret from literals, files or an env file.")
 @click.argument("name")
 @click.option("-n", "--namespace", required=True, show_envvar=True, help="The Secret's namespace.")
-@click.option("--from-literal", "literals", multiple=True, metavar="KEY=VALUE",
-              help="A value on the command line: it lands in your shell history; prefer --from-file.")
-@click.option("--from-file", "files", multiple=True, metavar="[KEY=]PATH",
-              help="A file's bytes; the key defaults to the file name. '-' reads stdin.")
+@click.option(
+    "--from-literal",
+    "literals",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A value on the command line: it lands in your shell history; prefer --from-file.",
+)
+@click.option(
+    "--from-file",
+    "files",
+    multiple=True,
+    metavar="[KEY=]PATH",
+    help="A file's bytes; the key defaults to the file name. '-' reads stdin.",
+)
 @click.option("--from-env-file", "env_files", multiple=True, metavar="PATH", help="KEY=VALUE lines.")
 @click.option("--type", "secret_type", show_envvar=True, help="The Secret type [default: none, i.e. Opaque].")
 @sealing_options
@@ -69,8 +79,9 @@ def collect_data(literals: tuple[str, ...], files: tuple[str, ...], env_files: t
         else:
             add(key, read_file_bytes(path, "--from-file"), f"--from-file {path}")
     for env_file in env_files:
-        for key, value in parse_env_file(read_file_bytes(env_file, "--from-env-file").decode(), env_file).items():
-            add(key, value, f"--from-env-file {env_file}")
+        env_text = read_file_bytes(env_file, "--from-env-file").decode()
+        for env_key, env_value in parse_env_file(env_text, env_file).items():
+            add(env_key, env_value, f"--from-env-file {env_file}")
     if not data:
         raise InputError("no values to seal", hint="pass --from-literal, --from-file or --from-env-file")
     return data

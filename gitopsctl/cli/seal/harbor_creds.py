@@ -17,7 +17,11 @@ from gitopsctl.cli.seal.common import namespaces_or_default, seal_and_deliver, s
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of prompting.")
 @click.option("--registry", show_envvar=True, help="host[:port] as in image references [default: registry.host].")
 @click.option(
-    "-n", "--namespace", "namespaces", multiple=True, show_envvar=True,
+    "-n",
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    show_envvar=True,
     help="Namespace to seal for; repeatable [default: apps.namespaces and flux-system].",
 )
 @click.option("--name", default="harbor-credentials", show_default=True, show_envvar=True, help="Secret name.")

@@ -23,7 +23,7 @@ def command(app: Application, paths: tuple[str, ...], controller_url: str | None
     from gitopsctl.sealing.controller import CannotDecrypt
 
     api = controller_api(app, controller_url)
-    results = []
+    results: list[dict[str, str | bool]] = []
     for path, sealed in iter_sealed(app, paths):
         metadata = sealed.get("metadata") or {}
         where = f"{metadata.get('namespace', '')}/{metadata.get('name', '?')}"
@@ -36,18 +36,20 @@ def command(app: Application, paths: tuple[str, ...], controller_url: str | None
     if output == "json":
         app.terminal.emit_json({"results": results, "ok": not failed})
     else:
-        rows = [["✔" if r["ok"] else "✗", r["secret"], r["file"], r["detail"]] for r in results]
+        rows = [["✔" if r["ok"] else "✗", str(r["secret"]), str(r["file"]), str(r["detail"])] for r in results]
         app.terminal.table(["", "SEALEDSECRET", "FILE", "RESULT"], rows)
         if failed:
-            app.terminal.failure(f"{len(failed)} of {len(results)} cannot be decrypted by {api.where}; "
-                                 "re-seal them with the current certificate")
+            app.terminal.failure(
+                f"{len(failed)} of {len(results)} cannot be decrypted by {api.where}; "
+                "re-seal them with the current certificate"
+            )
         else:
             app.terminal.success(f"{api.where} can decrypt all {len(results)} sealed secret(s)")
     if failed:
         raise click.exceptions.Exit(ExitCode.UNHEALTHY)
 
 
-def iter_sealed(app: Application, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def iter_sealed(app: Application, paths: tuple[str, ...]):
     from pathlib import Path
 
     from gitopsctl.sealing.discovery import sealed_secret_files, sealed_secrets_in

@@ -12,10 +12,19 @@ from gitopsctl.cli.seal.common import namespaces_or_default, seal_and_deliver, s
 
 
 @click.command("vm-ssh-key", short_help="Seal an SSH private key (kubernetes.io/ssh-auth).")
-@click.option("--key-file", required=True, type=click.Path(dir_okay=False), show_envvar=True,
-              help="The private key file.")
-@click.option("--known-hosts", type=click.Path(dir_okay=False), show_envvar=True,
-              help="known_hosts for the VM, stored as the known_hosts key.")
+@click.option(
+    "--key-file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    show_envvar=True,
+    help="The private key file.",
+)
+@click.option(
+    "--known-hosts",
+    type=click.Path(dir_okay=False),
+    show_envvar=True,
+    help="known_hosts for the VM, stored as the known_hosts key.",
+)
 @click.option("--name", default="vm-ssh-key", show_default=True, show_envvar=True, help="Secret name.")
 @click.option("-n", "--namespace", show_envvar=True, help="Namespace [default: the first of apps.namespaces].")
 @sealing_options

@@ -1,0 +1,30 @@
+"""The repository-only half of verify."""
+
+from __future__ import annotations
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.errors import ExitCode
+
+
+def verify_offline(app: Application, output: str) -> None:
+    from gitopsctl.flux.offline import check_repository
+
+    app.cluster_dir()
+    report = check_repository(app.repo, app.cluster_path)
+    terminal = app.terminal
+    if output == "json":
+        terminal.emit_json(report.as_dict())
+    else:
+        terminal.info("Reconciliation order")
+        for depth, level in enumerate(report.order, start=1):
+            terminal.info(f"  {depth}. {', '.join(level)}")
+        for problem in report.problems:
+            terminal.failure(problem)
+        if report.ok:
+            terminal.success(f"{app.cluster_path}: the repository is consistent")
+        else:
+            terminal.failure(f"{len(report.problems)} problem(s) in the repository")
+    if not report.ok:
+        raise click.exceptions.Exit(ExitCode.UNHEALTHY)

@@ -1,0 +1,1 @@
+"""The Flux object model as gitopsctl reads it: objects, their status and their dependencies."""

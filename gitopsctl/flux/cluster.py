@@ -1,0 +1,104 @@
+"""Reading Flux state from the cluster in a fixed number of kubectl calls, and waiting for change.
+
+One `kubectl get` lists every kind verify needs across all namespaces; a second lists
+Secret names (never their data) only when SealedSecrets exist. Waiting watches the
+kinds that decide health and re-reads on each change instead of sleeping between polls.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from gitopsctl.errors import ToolFailed
+from gitopsctl.flux.health import ClusterState
+from gitopsctl.flux.objects import (
+    DEPLOYMENT,
+    GIT_REPOSITORY,
+    IMAGE_POLICY,
+    IMAGE_REPOSITORY,
+    IMAGE_UPDATE_AUTOMATION,
+    JOB,
+    KUSTOMIZATION,
+    SEALED_SECRET,
+    FluxObject,
+)
+from gitopsctl.kube import Kube
+
+READ_KINDS = (
+    KUSTOMIZATION,
+    GIT_REPOSITORY,
+    IMAGE_REPOSITORY,
+    IMAGE_POLICY,
+    IMAGE_UPDATE_AUTOMATION,
+    SEALED_SECRET,
+    DEPLOYMENT,
+    JOB,
+)
+WATCH_KINDS = (KUSTOMIZATION, GIT_REPOSITORY, DEPLOYMENT, JOB, SEALED_SECRET)
+_UNKNOWN_TYPE = re.compile(r'doesn\'t have a resource type "([^"]+)"')
+
+
+def read_state(kube: Kube) -> ClusterState:
+    kinds = list(READ_KINDS)
+    while True:
+        try:
+            items = kube.get_all(kinds)
+            break
+        except ToolFailed as error:
+            # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
+            missing = _UNKNOWN_TYPE.search(error.stderr)
+            if missing is None or len(kinds) == 1:
+                raise
+            kinds = [k for k in kinds if k != missing.group(1) and k.split(".")[0] != missing.group(1)]
+    objects = [FluxObject.from_json(item) for item in items]
+    secrets: set[str] = set()
+    if any(o.kind == "SealedSecret" for o in objects):
+        listing = kube.kubectl(
+            [
+                "get",
+                "secrets",
+                "-A",
+                "--no-headers",
+                "-o",
+                "custom-columns=NS:.metadata.namespace,NAME:.metadata.name",
+            ]
+        )
+        secrets = {"/".join(line.split()) for line in listing.splitlines() if line.strip()}
+    return ClusterState(objects, secrets)
+
+
+@contextmanager
+def change_feed(kube: Kube, kinds: tuple[str, ...] = WATCH_KINDS) -> Iterator[queue.Queue[str]]:
+    """A queue that receives a line whenever an object of ``kinds`` changes."""
+    events: queue.Queue[str] = queue.Queue()
+    watchers: list[Any] = []
+    try:
+        for kind in kinds:
+            watchers.append(kube.watch(kind, events.put))
+        yield events
+    finally:
+        for watcher in watchers:
+            watcher.stop()
+
+
+def wait_for_change(events: queue.Queue[str], deadline: float, *, settle: float = 0.15) -> bool:
+    """Block until something changes (True) or the deadline passes (False)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return False
+    try:
+        events.get(timeout=remaining)
+    except queue.Empty:
+        return False
+    # Changes come in bursts (status, then conditions): take the burst as one.
+    settle_until = min(deadline, time.monotonic() + settle)
+    while True:
+        try:
+            events.get(timeout=max(0.0, settle_until - time.monotonic()))
+        except queue.Empty:
+            return True

@@ -1,0 +1,294 @@
+"""Is the cluster running what Git says? One report over every object verify reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gitopsctl.flux import graph
+from gitopsctl.flux.objects import FluxObject, revision_sha
+
+OK, WAITING, WARNING, FAILED = "ok", "waiting", "warning", "failed"
+DEFAULT_COMPONENTS = (
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    section: str
+    subject: str
+    status: str
+    detail: str
+    level: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class Expectations:
+    flux_namespace: str = "flux-system"
+    components: tuple[str, ...] = DEFAULT_COMPONENTS
+    sealed_secrets: tuple[str, str] | None = ("flux-system", "sealed-secrets-controller")
+    # The commit every Kustomization should have applied (the branch head), when known.
+    target_sha: str = ""
+
+
+@dataclass
+class ClusterState:
+    objects: list[FluxObject]
+    secrets: set[str] = field(default_factory=set)  # namespace/name of existing Secrets
+
+    def of_kind(self, kind: str) -> list[FluxObject]:
+        return sorted((o for o in self.objects if o.kind == kind), key=lambda o: o.key)
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    order: list[list[str]]
+
+    @property
+    def healthy(self) -> bool:
+        return all(f.status in (OK, WARNING) for f in self.findings)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "healthy": self.healthy,
+            "order": self.order,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def evaluate(state: ClusterState, expect: Expectations, *, remote_note: str = "") -> Report:
+    findings: list[Finding] = []
+    findings += _controllers(state, expect)
+    findings += _sources(state, expect, remote_note)
+    kustomization_findings, order = _kustomizations(state, expect)
+    findings += kustomization_findings
+    findings += _images(state)
+    findings += _sealed_secrets(state)
+    findings += _workloads(state)
+    if not state.objects:
+        findings.append(Finding("cluster", "Flux", FAILED, "no Flux objects found: run gitopsctl bootstrap"))
+    return Report(findings, order)
+
+
+def _available(deployment: FluxObject) -> tuple[bool, str]:
+    condition = deployment.condition("Available")
+    if deployment.observed_generation < deployment.generation:
+        return False, "rollout in progress"
+    if condition is None:
+        return False, "not available yet"
+    if condition.status != "True":
+        return False, f"{condition.reason}: {condition.message}".strip(": ")
+    wanted = int(deployment.spec.get("replicas", 1))
+    updated = int(deployment.status.get("updatedReplicas") or 0)
+    available = int(deployment.status.get("availableReplicas") or 0)
+    if updated < wanted or available < wanted:
+        return False, f"{available}/{wanted} replicas available, {updated} updated"
+    return True, f"{available}/{wanted} replicas available"
+
+
+def _controllers(state: ClusterState, expect: Expectations) -> Iterable[Finding]:
+    deployments = {d.key: d for d in state.of_kind("Deployment")}
+    wanted = [(f"{expect.flux_namespace}/{name}", name) for name in expect.components]
+    if expect.sealed_secrets:
+        wanted.append(("/".join(expect.sealed_secrets), f"{expect.sealed_secrets[1]} (Sealed Secrets)"))
+    for key, label in wanted:
+        deployment = deployments.get(key)
+        if deployment is None:
+            yield Finding("controllers", label, FAILED, f"Deployment {key} not found")
+            continue
+        ready, detail = _available(deployment)
+        yield Finding("controllers", label, OK if ready else WAITING, detail)
+
+
+def _sources(state: ClusterState, expect: Expectations, remote_note: str) -> Iterable[Finding]:
+    for source in state.of_kind("GitRepository"):
+        subject = f"GitRepository {source.key}"
+        if source.suspended:
+            yield Finding("sync", subject, FAILED, "suspended: new commits are not fetched")
+            continue
+        ready = source.condition("Ready")
+        artifact = revision_sha(source.artifact_revision)
+        if ready is None:
+            yield Finding("sync", subject, WAITING, "not reconciled yet")
+        elif ready.status != "True":
+            status = WAITING if ready.status == "Unknown" else FAILED
+            yield Finding("sync", subject, status, f"{ready.reason}: {ready.message}")
+        elif expect.target_sha and artifact != expect.target_sha:
+            note = f" ({remote_note})" if remote_note else ""
+            yield Finding(
+                "sync",
+                subject,
+                WAITING,
+                f"behind: has {artifact[:8]}, the branch head is {expect.target_sha[:8]}{note}",
+            )
+        else:
+            where = "in sync with the branch head" if expect.target_sha else "ready"
+            yield Finding("sync", subject, OK, f"{where} at {artifact[:8]}")
+
+
+def _kustomizations(state: ClusterState, expect: Expectations) -> tuple[list[Finding], list[list[str]]]:
+    kustomizations = {k.key: k for k in state.of_kind("Kustomization")}
+    sources = {f"GitRepository/{s.key}": s for s in state.of_kind("GitRepository")}
+    dependencies = {key: k.dependencies() for key, k in kustomizations.items()}
+    findings: list[Finding] = []
+    try:
+        order = graph.levels(dependencies)
+    except graph.DependencyCycle as cycle:
+        findings.append(Finding("kustomizations", "dependsOn", FAILED, f"dependency cycle: {cycle}"))
+        order = [sorted(kustomizations)]
+    for depth, level in enumerate(order):
+        for key in level:
+            status, detail = _kustomization_status(kustomizations[key], kustomizations, dependencies, sources, expect)
+            findings.append(Finding("kustomizations", f"Kustomization {key}", status, detail, level=depth))
+    return findings, order
+
+
+def _kustomization_status(
+    kustomization: FluxObject,
+    everything: dict[str, FluxObject],
+    dependencies: dict[str, list[str]],
+    sources: dict[str, FluxObject],
+    expect: Expectations,
+) -> tuple[str, str]:
+    if kustomization.suspended:
+        return (
+            FAILED,
+            f"suspended: Git changes are not applied (flux resume kustomization {kustomization.name})",
+        )
+    missing = [d for d in kustomization.dependencies() if d not in everything]
+    if missing:
+        return FAILED, f"depends on {', '.join(missing)}, which does not exist"
+    stalled = kustomization.stalled
+    if stalled:
+        return FAILED, f"stalled: {stalled.reason}: {stalled.message}"
+    ready = kustomization.condition("Ready")
+    applied = revision_sha(kustomization.last_applied_revision)
+    attempted = revision_sha(kustomization.last_attempted_revision)
+    if ready is None:
+        return WAITING, "not reconciled yet"
+    if ready.status == "False" and ready.reason == "DependencyNotReady":
+        blocker = graph.root_blocker(kustomization.key, dependencies, lambda key: everything[key].ready)
+        return FAILED, f"DependencyNotReady: blocked by {blocker or 'a dependency'}"
+    if ready.status == "False":
+        return FAILED, f"{ready.reason}: {ready.message}" + _revisions(applied, attempted)
+    if ready.status != "True" or kustomization.observed_generation < kustomization.generation:
+        return WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
+    healthy = kustomization.condition("Healthy")
+    if healthy is not None and healthy.status == "False":
+        return FAILED, f"health checks failing: {healthy.reason}: {healthy.message}"
+    source = sources.get(kustomization.source_key)
+    source_sha = revision_sha(source.artifact_revision) if source else ""
+    wanted = expect.target_sha or source_sha
+    if wanted and applied != wanted:
+        return WAITING, f"applied {applied[:8] or 'nothing'}, waiting for {wanted[:8]}"
+    return OK, f"applied {applied[:8]}"
+
+
+def _revisions(applied: str, attempted: str) -> str:
+    if attempted and attempted != applied:
+        return f" (applied {applied[:8] or 'nothing'}, attempted {attempted[:8]})"
+    return ""
+
+
+def _images(state: ClusterState) -> Iterable[Finding]:
+    for repository in state.of_kind("ImageRepository"):
+        ready = repository.condition("Ready")
+        scan = repository.status.get("lastScanResult") or {}
+        subject = f"ImageRepository {repository.key}"
+        if ready is not None and ready.status == "False":
+            yield Finding("images", subject, FAILED, f"{ready.reason}: {ready.message}")
+        elif scan:
+            yield Finding(
+                "images",
+                subject,
+                OK,
+                f"{scan.get('tagCount', 0)} tags, last scan {scan.get('scanTime', '?')}",
+            )
+        else:
+            yield Finding("images", subject, WAITING, "not scanned yet")
+    for policy in state.of_kind("ImagePolicy"):
+        latest = policy.status.get("latestRef") or {}
+        tag = latest.get("tag") or str(policy.status.get("latestImage") or "").rpartition(":")[2]
+        ready = policy.condition("Ready")
+        subject = f"ImagePolicy {policy.key}"
+        if ready is not None and ready.status == "False":
+            yield Finding("images", subject, FAILED, f"{ready.reason}: {ready.message}")
+        else:
+            yield Finding(
+                "images",
+                subject,
+                OK if tag else WAITING,
+                f"latest tag {tag}" if tag else "no tag selected yet",
+            )
+    for automation in state.of_kind("ImageUpdateAutomation"):
+        subject = f"ImageUpdateAutomation {automation.key}"
+        commit = str(automation.status.get("lastPushCommit") or "")
+        pushed = f"last push {commit[:8]} at {automation.status.get('lastPushTime', '?')}" if commit else "no push yet"
+        if automation.suspended:
+            yield Finding(
+                "images",
+                subject,
+                WARNING,
+                f"suspended ({pushed}): resume with flux resume image update {automation.name}",
+            )
+            continue
+        ready = automation.condition("Ready")
+        if ready is not None and ready.status == "False":
+            yield Finding("images", subject, FAILED, f"{ready.reason}: {ready.message}")
+        else:
+            yield Finding("images", subject, OK, pushed)
+
+
+def _sealed_secrets(state: ClusterState) -> Iterable[Finding]:
+    for sealed in state.of_kind("SealedSecret"):
+        subject = f"SealedSecret {sealed.key}"
+        synced = sealed.condition("Synced")
+        if synced is not None and synced.status == "False":
+            yield Finding("secrets", subject, FAILED, f"not unsealed: {synced.message or synced.reason}")
+        elif sealed.key not in state.secrets:
+            yield Finding("secrets", subject, WAITING, "the Secret it should produce does not exist yet")
+        else:
+            yield Finding("secrets", subject, OK, "Secret present")
+
+
+def _workloads(state: ClusterState) -> Iterable[Finding]:
+    deployments = {d.key: d for d in state.of_kind("Deployment")}
+    jobs = {j.key: j for j in state.of_kind("Job")}
+    for kustomization in state.of_kind("Kustomization"):
+        for check in kustomization.spec.get("healthChecks") or []:
+            if check.get("kind") != "Deployment":
+                continue
+            key = f"{check.get('namespace') or kustomization.namespace}/{check.get('name')}"
+            deployment = deployments.get(key)
+            if deployment is None:
+                yield Finding("workloads", f"Deployment {key}", FAILED, "not found")
+                continue
+            ready, detail = _available(deployment)
+            yield Finding("workloads", f"Deployment {key}", OK if ready else WAITING, detail)
+        for namespace, name, group, kind in kustomization.inventory():
+            if (group, kind) == ("batch", "Job"):
+                yield _job(jobs.get(f"{namespace}/{name}"), f"{namespace}/{name}")
+
+
+def _job(job: FluxObject | None, key: str) -> Finding:
+    subject = f"Job {key}"
+    if job is None:
+        return Finding("workloads", subject, FAILED, "not found (force: true recreates it at the next sync)")
+    for kind in ("Complete", "Failed"):
+        condition = job.condition(kind)
+        if condition is not None and condition.status == "True":
+            if kind == "Complete":
+                return Finding(
+                    "workloads", subject, OK, f"last run succeeded at {job.status.get('completionTime', '?')}"
+                )
+            return Finding("workloads", subject, FAILED, f"last run failed: {condition.reason}: {condition.message}")
+    return Finding("workloads", subject, WAITING, f"running ({job.status.get('active', 0)} active)")

@@ -1,0 +1,136 @@
+"""verify --offline on the example repository and on broken copies of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_CERT
+from tests.harness.git import EXAMPLE, GIT_IDENTITY
+
+
+@pytest.fixture
+def example(tmp_path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env={**GIT_IDENTITY, "PATH": "/usr/bin:/bin"})
+    return repo
+
+
+def seal_required_secrets(run_cli, repo: Path, tmp_path: Path) -> None:
+    config = repo / "gitopsctl.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("\n# Written by")] + "\n")
+    store = repo / "flux" / "sealed-secrets" / "production"
+    (store / "sealed-secrets-cert.pem").write_bytes(TEST_CERT.read_bytes())
+    key = tmp_path / "id"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n")
+    assert (
+        run_cli(
+            "--repo",
+            str(repo),
+            "seal",
+            "harbor-creds",
+            "--username",
+            "robot$h+ci",
+            "--password-stdin",
+            input="password1",
+        ).exit_code
+        == 0
+    )
+    assert run_cli("--repo", str(repo), "seal", "vm-ssh-key", "--key-file", str(key)).exit_code == 0
+
+
+def test_example_lists_the_secrets_to_seal(run_cli, example):
+    result = run_cli("--repo", str(example), "verify", "--offline", "-o", "json")
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report["order"] == [
+        ["flux-system/sealed-secrets"],
+        ["flux-system/frontend", "flux-system/image-automation"],
+        ["flux-system/backend-deploy", "flux-system/ingress"],
+    ]
+    assert sorted((m["namespace"], m["name"]) for m in report["missing_secrets"]) == [
+        ("default", "harbor-credentials"),
+        ("default", "vm-ssh-key"),
+        ("flux-system", "harbor-credentials"),
+    ]
+
+
+def test_example_with_its_secrets_sealed_is_consistent(run_cli, example, tmp_path):
+    seal_required_secrets(run_cli, example, tmp_path)
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 0, result.stderr
+    assert "  1. flux-system/sealed-secrets" in result.stderr
+    assert "✔ flux/clusters/production: the repository is consistent" in result.stderr
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            (
+                "flux/clusters/production/sealed-secrets.yaml",
+                "  prune: true\n",
+                "  prune: true\n  dependsOn:\n  - name: backend-deploy\n",
+            ),
+            "dependency cycle: flux-system/backend-deploy → flux-system/frontend → flux-system/sealed-secrets",
+        ),
+        (
+            ("flux/clusters/production/ingress.yaml", "- name: frontend", "- name: frontnd"),
+            "Kustomization flux-system/ingress: dependsOn flux-system/frontnd, which does not exist",
+        ),
+        (
+            (
+                "flux/clusters/production/frontend.yaml",
+                "path: ./flux/apps/frontend",
+                "path: ./flux/apps/frontendx",
+            ),
+            "Kustomization flux-system/frontend: path ./flux/apps/frontendx does not exist",
+        ),
+        (
+            ("flux/apps/frontend/deployment.yaml", "name: frontend\n  namespace", "name: web\n  namespace"),
+            "health check Deployment default/frontend is not in its path",
+        ),
+        (
+            ("flux/apps/frontend/deployment.yaml", '"flux-system:frontend"', '"flux-system:frontent"'),
+            "image policy marker names flux-system:frontent, which is not in the repository",
+        ),
+    ],
+)
+def test_broken_copies(run_cli, example, tmp_path, change, message):
+    seal_required_secrets(run_cli, example, tmp_path)
+    relative, old, new = change
+    edit(example / relative, old, new)
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 4
+    assert message in result.stderr
+
+
+def test_renamed_sealed_secret_is_caught(run_cli, example, tmp_path):
+    seal_required_secrets(run_cli, example, tmp_path)
+    sealed = example / "flux/sealed-secrets/production/default-vm-ssh-key.yaml"
+    edit(
+        sealed,
+        "  name: vm-ssh-key\n  namespace: default\nspec",
+        "  name: vm-ssh-key\n  namespace: backend\nspec",
+    )
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 4
+    assert "spec.template.metadata.namespace is 'default'; a renamed sealed secret no longer decrypts" in result.stderr
+
+
+def test_missing_cluster_folder_is_exit_2(run_cli, example):
+    result = run_cli("--repo", str(example), "--cluster", "staging", "verify", "--offline")
+    assert result.exit_code == 2
+    assert "cluster folder flux/clusters/staging does not exist" in result.stderr
