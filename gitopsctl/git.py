@@ -17,10 +17,10 @@ class Git:
     runner: Runner
     repo: Path
 
-    def run(self, *args: str, timeout: float = GIT_TIMEOUT, ok_codes: tuple[int, ...] = (0,)) -> str:
-        # A pager or an editor would hang a non-interactive run.
+    def run(self, *args: str, timeout: float = GIT_TIMEOUT, stdin: str | None = None) -> str:
+        # A pager, an editor or a credential prompt would hang a non-interactive run.
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "GIT_PAGER": "cat", "LC_ALL": "C"}
-        return self.runner.run("git", args, cwd=self.repo, env=env, timeout=timeout, ok_codes=ok_codes).stdout
+        return self.runner.run("git", args, cwd=self.repo, env=env, timeout=timeout, stdin=stdin).stdout
 
     def remote_head(self, remote: str, branch: str) -> str:
         output = self.run("ls-remote", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
@@ -32,3 +32,33 @@ class Git:
             return int(self.run("rev-list", "--count", f"{older}..{newer}").strip())
         except ToolFailed:
             return None
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    date: str
+    subject: str
+    body: str
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+_FIELD, _RECORD = "\x1f", "\x1e"
+COMMIT_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%s", "%b"]) + _RECORD
+
+
+def parse_commits(output: str) -> list[Commit]:
+    commits = []
+    for record in output.split(_RECORD):
+        record = record.strip("\n")
+        if not record:
+            continue
+        sha, parents, name, email, date, subject, body = record.split(_FIELD)
+        commits.append(Commit(sha, tuple(parents.split()), name, email, date, subject, body.strip()))
+    return commits

@@ -73,22 +73,31 @@ class Runner:
         argv = (program, *args)
         self._announce(argv, secret_env, stdin)
         self.spawn_count += 1
+        running = sh.Command(executable)(
+            *args,
+            _in=stdin,
+            _env=self._environment({**(env or {}), **secret_env}),
+            _ok_code=list(range(256)),
+            _tty_out=False,
+            _timeout=limit,
+            _bg=True,
+            _bg_exc=False,
+            _cwd=os.fspath(cwd) if cwd is not None else None,
+            _log_msg=lambda *_: program,
+        )
         try:
-            finished = sh.Command(executable)(
-                *args,
-                _in=stdin,
-                _env=self._environment({**(env or {}), **secret_env}),
-                _timeout=limit,
-                _ok_code=list(range(256)),
-                _tty_out=False,
-                _return_cmd=True,
-                _cwd=os.fspath(cwd) if cwd is not None else None,
-                _log_msg=lambda *_: program,
-            )
+            running.wait()
         except sh.TimeoutException:
+            _kill(running)
             raise ToolTimedOut(program, limit) from None
+        except KeyboardInterrupt:
+            # Ctrl-C reaches the whole process group, but a child in its own group must not
+            # outlive us half-way through (a push, a helm upgrade).
+            _kill(running)
+            raise
         except sh.SignalException as exc:
             raise ToolFailed(program, -int(getattr(exc, "exit_code", 1)), "killed by a signal") from None
+        finished = running
         result = Completed(
             argv=argv,
             exit_code=finished.exit_code,
@@ -147,6 +156,15 @@ class Watcher:
             self._running.terminate()
         with contextlib.suppress(Exception):
             self._running.wait(timeout=5)
+
+
+def _kill(running: Any) -> None:
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        running.kill()
+    with contextlib.suppress(Exception):
+        running.wait(timeout=5)
 
 
 def _decode(data: bytes | str | None) -> str:

@@ -1,0 +1,100 @@
+"""Image automation during a rollback: who it commits as, and holding it back.
+
+Reverting an image bump is undone by the ImageUpdateAutomation at its next run (it writes
+the newest tag back), so the rollback suspends it first: in the cluster, or in Git.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitopsctl.files import write_atomically
+from gitopsctl.flux.objects import IMAGE_UPDATE_AUTOMATION
+from gitopsctl.flux.offline import yaml_files
+from gitopsctl.kube import Kube
+from gitopsctl.kustomize_files import load_yaml_documents
+
+
+@dataclass(frozen=True)
+class AutomationManifest:
+    path: Path
+    name: str
+    namespace: str
+    author_name: str
+    author_email: str
+    suspend_declared: bool | None
+
+
+def automation_manifests(repo: Path) -> list[AutomationManifest]:
+    found = []
+    for path in yaml_files(repo):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "ImageUpdateAutomation" not in text:
+            continue
+        for document in load_yaml_documents(text, str(path)):
+            if not isinstance(document, dict) or document.get("kind") != "ImageUpdateAutomation":
+                continue
+            metadata = document.get("metadata") or {}
+            spec = document.get("spec") or {}
+            author = ((spec.get("git") or {}).get("commit") or {}).get("author") or {}
+            found.append(
+                AutomationManifest(
+                    path,
+                    str(metadata.get("name", "")),
+                    str(metadata.get("namespace", "flux-system")),
+                    str(author.get("name", "")),
+                    str(author.get("email", "")),
+                    spec.get("suspend") if "suspend" in spec else None,
+                )
+            )
+    return found
+
+
+def suspend_in_cluster(kube: Kube, namespace: str) -> list[str]:
+    """Suspend every running ImageUpdateAutomation in ``namespace``; the names suspended now."""
+    items = json.loads(kube.kubectl(["get", IMAGE_UPDATE_AUTOMATION, "-n", namespace, "-o", "json"]))["items"]
+    suspended = []
+    for item in items:
+        if (item.get("spec") or {}).get("suspend"):
+            continue
+        name = item["metadata"]["name"]
+        kube.merge_patch(IMAGE_UPDATE_AUTOMATION, name, namespace, {"spec": {"suspend": True}})
+        suspended.append(name)
+    return suspended
+
+
+def resume_in_cluster(kube: Kube, namespace: str, names: list[str]) -> None:
+    for name in names:
+        kube.merge_patch(IMAGE_UPDATE_AUTOMATION, name, namespace, {"spec": {"suspend": False}})
+
+
+def suspend_in_git(manifests: list[AutomationManifest]) -> list[Path]:
+    """Set spec.suspend: true in each manifest, keeping comments and layout."""
+    from ruamel.yaml import YAML
+
+    changed = []
+    for manifest in manifests:
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        yaml.indent(mapping=2, sequence=2, offset=0)
+        yaml.width = 4096
+        documents = list(yaml.load_all(manifest.path.read_text(encoding="utf-8")))
+        touched = False
+        for document in documents:
+            if (
+                document
+                and document.get("kind") == "ImageUpdateAutomation"
+                and document["metadata"].get("name") == manifest.name
+                and not document["spec"].get("suspend")
+            ):
+                document["spec"]["suspend"] = True
+                touched = True
+        if touched:
+            buffer = io.StringIO()
+            yaml.dump_all(documents, buffer)
+            write_atomically(manifest.path, buffer.getvalue())
+            changed.append(manifest.path)
+    return changed

@@ -1,0 +1,172 @@
+"""The steps of gitopsctl rollback, each shown as it runs, with Ctrl-C handled at every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gitopsctl.cli.application import Application
+from gitopsctl.errors import ExitCode
+from gitopsctl.rollback import RevertConflict, Rollback, Target
+
+
+@dataclass
+class RollbackFlow:
+    app: Application
+    reason: str
+    keep_automation: bool
+    pin_in_git: bool
+    suspended: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from gitopsctl.automation import automation_manifests
+        from gitopsctl.git import Git
+
+        self.terminal = self.app.terminal
+        self.manifests = automation_manifests(self.app.repo)
+        authors = {m.author_name for m in self.manifests} | {m.author_email for m in self.manifests}
+        self.rollback = Rollback(
+            Git(self.app.runner, self.app.repo),
+            branch=self.app.config.github.branch,
+            managed_paths=["."],
+            automation_authors={a for a in authors if a},
+        )
+
+    def preflight(self, sha: str, *, dry_run: bool) -> Target:
+        with self.terminal.step("checking the repository"):
+            return self.rollback.preflight(sha, fetch=not dry_run)
+
+    def show(self, target: Target) -> None:
+        commit = target.commit
+        self.terminal.info(f"  commit   {commit.sha}")
+        self.terminal.info(f"  subject  {commit.subject}")
+        self.terminal.info(f"  author   {commit.author_name} <{commit.author_email}>, {commit.date}")
+        self.terminal.info(f"  files    {', '.join(target.files) or '(none)'}")
+        if target.mainline:
+            self.terminal.warning(
+                f"{commit.sha[:8]} is a merge commit: reverting it against its first parent "
+                f"(git revert -m 1), undoing everything the merge brought in"
+            )
+        if target.image_bump:
+            self.terminal.warning(f"this is an image automation commit ({target.image_bump_reason})")
+
+    def show_plan(self, target: Target, *, no_push: bool) -> None:
+        steps = []
+        if target.image_bump and not self.keep_automation:
+            steps.append("suspend image automation " + ("in Git" if self.pin_in_git else "in the cluster"))
+        mainline = " -m 1" if target.mainline else ""
+        steps.append(
+            f"git revert --no-commit{mainline} {target.commit.sha[:8]} and commit with "
+            f"'Rollback-Of: {target.commit.sha}'"
+        )
+        if not no_push:
+            steps += [
+                f"git push origin HEAD:refs/heads/{self.app.config.github.branch} (no force)",
+                "request reconciliation",
+                "wait until applied and healthy",
+            ]
+        for number, step in enumerate(steps, start=1):
+            self.terminal.info(f"  {number}. {step}")
+        self.terminal.success("dry run: nothing was changed")
+
+    def execute(self, target: Target, *, push: bool) -> str | None:
+        """Guard, revert, push and request reconciliation; the pushed commit (None with --no-push)."""
+        original = self.rollback.head()
+        pushed = False
+        try:
+            if target.image_bump and not self.keep_automation:
+                self._guard(target)
+            elif target.image_bump:
+                self.terminal.warning("--keep-automation: image automation may write the reverted tag back")
+            with self.terminal.step(f"reverting {target.commit.sha[:8]}"):
+                revert = self.rollback.revert(target, self.reason)
+            if not push:
+                self.terminal.info(f"  revert commit {revert[:8]} made locally (--no-push); push it with git push")
+                return None
+            with self.terminal.step("pushing (no force)"):
+                head, rebased = self.rollback.push()
+            pushed = True
+            if rebased:
+                self.terminal.info("  the remote had moved: rebased the revert onto it and pushed")
+            self.terminal.success(f"pushed {head[:8]} to {self.app.config.github.branch}")
+        except KeyboardInterrupt:
+            self._interrupted(original, pushed)
+        except RevertConflict:
+            # Back to exactly where we started: no pin commit, no suspended automation.
+            self.rollback.restore(original)
+            self._resume_automation()
+            raise
+        try:
+            from gitopsctl.cli.sync import request_sync
+
+            request_sync(self.app)
+        except KeyboardInterrupt:
+            self._interrupted(original, pushed=True)
+        self._explain_resume()
+        return head
+
+    def wait(self, pushed: str, timeout: float):
+        from gitopsctl.cli.verify import run_verification
+
+        return run_verification(self.app, wait=True, timeout=timeout, output="text", target_sha=pushed)
+
+    def _guard(self, target: Target) -> None:
+        from gitopsctl.automation import suspend_in_cluster, suspend_in_git
+
+        if self.pin_in_git:
+            with self.terminal.step("suspending image automation in Git"):
+                changed = suspend_in_git(self.manifests)
+                if changed:
+                    git = self.rollback.git
+                    git.run("add", *[str(p) for p in changed])
+                    git.run(
+                        "commit",
+                        "--quiet",
+                        "-F",
+                        "-",
+                        stdin=f"Suspend image automation during rollback of {target.commit.sha[:8]}\n",
+                    )
+            return
+        namespace = self.app.config.flux.namespace
+        for manifest in self.manifests:
+            if manifest.suspend_declared is False:
+                self.terminal.warning(
+                    f"{manifest.path.name} declares suspend: false, so Flux will undo a cluster "
+                    "suspension at its next sync; use --pin-in-git"
+                )
+        with self.terminal.step("suspending image automation in the cluster"):
+            self.suspended = suspend_in_cluster(self.app.kube, namespace)
+
+    def _resume_automation(self) -> None:
+        from gitopsctl.automation import resume_in_cluster
+
+        if self.suspended:
+            resume_in_cluster(self.app.kube, self.app.config.flux.namespace, self.suspended)
+            self.terminal.info(f"  resumed image automation ({', '.join(self.suspended)}): nothing was pushed")
+            self.suspended = []
+
+    def _explain_resume(self) -> None:
+        for name in self.suspended:
+            self.terminal.warning(
+                f"ImageUpdateAutomation {name} is suspended so it does not re-apply the reverted tag; "
+                f"once a fixed image is tagged, resume it: flux resume image update {name}"
+            )
+        if self.pin_in_git:
+            self.terminal.warning(
+                "image automation is suspended in Git; remove 'suspend: true' from the "
+                "ImageUpdateAutomation once a fixed image is tagged"
+            )
+
+    def _interrupted(self, original: str, pushed: bool) -> None:
+        import click
+
+        if pushed:
+            self.terminal.failure(
+                f"interrupted after the push: {self.rollback.head()[:8]} is on "
+                f"{self.app.config.github.branch}; Flux applies it at its next sync "
+                "(gitopsctl sync --wait to do it now)"
+            )
+        else:
+            self.rollback.restore(original)
+            self._resume_automation()
+            self.terminal.failure(f"interrupted before the push: the repository is back at {original[:8]}")
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED)

@@ -1,0 +1,242 @@
+"""Rolling back in Git: a revert commit pushed without force, never a rewrite of history.
+
+Every step leaves the repository as it was when it fails: a conflicting revert is aborted,
+an interrupted one is undone, and a rejected push keeps the revert commit local and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gitopsctl.errors import InputError, OperationFailed, ToolFailed
+from gitopsctl.git import COMMIT_FORMAT, NETWORK_TIMEOUT, Commit, Git, parse_commits
+
+SHA_PATTERN = re.compile(r"^[0-9a-fA-F]{4,40}$")
+TRAILER = "Rollback-Of"
+IMAGE_POLICY_MARKER = '"$imagepolicy"'
+
+
+class RevertConflict(OperationFailed):
+    def __init__(self, sha: str, files: list[str]) -> None:
+        super().__init__(
+            f"reverting {sha[:8]} conflicts with later changes in: {', '.join(files) or 'unknown files'}",
+            hint="the repository is unchanged; revert by hand (git revert) or roll back the later commits first",
+        )
+        self.files = files
+
+
+class PushRejected(OperationFailed):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    commit: Commit
+    files: list[str]
+    image_bump: bool
+    image_bump_reason: str
+
+    @property
+    def mainline(self) -> int | None:
+        return 1 if self.commit.is_merge else None
+
+
+@dataclass
+class Rollback:
+    git: Git
+    branch: str
+    remote: str = "origin"
+    managed_paths: list[str] = field(default_factory=lambda: ["."])
+    automation_authors: set[str] = field(default_factory=set)
+
+    @property
+    def remote_ref(self) -> str:
+        return f"{self.remote}/{self.branch}"
+
+    # -- preflight ---------------------------------------------------------------------------
+    def preflight(self, sha: str, *, fetch: bool = True) -> Target:
+        """Check that ``sha`` can be reverted from a clean tree equal to the remote.
+
+        Without ``fetch`` (dry runs) the remote head is asked with ls-remote, so not even a
+        remote-tracking ref changes.
+        """
+        if not SHA_PATTERN.match(sha):
+            raise InputError(
+                f"'{sha}' is not a commit SHA", hint="pass 4 to 40 hex digits, e.g. from gitopsctl history"
+            )
+        dirty = self.git.run("status", "--porcelain", "--untracked-files=all", "--", *self.managed_paths)
+        if dirty.strip():
+            listed = ", ".join(line[3:] for line in dirty.splitlines()[:5])
+            raise InputError(
+                f"the repository has uncommitted changes ({listed})", hint="commit or stash them, then run again"
+            )
+        current = self.git.run("rev-parse", "--abbrev-ref", "HEAD").strip()
+        if current != self.branch:
+            raise InputError(f"on branch '{current}', not '{self.branch}'", hint=f"git switch {self.branch}")
+        if fetch:
+            self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
+            remote = self._rev(self.remote_ref)
+        else:
+            remote = self.git.remote_head(self.remote, self.branch)
+        local = self._rev("HEAD")
+        if local != remote:
+            ahead = self.git.commits_between(remote, local) or 0
+            behind = self.git.commits_between(local, remote) or 0
+            raise InputError(
+                f"local {self.branch} differs from {self.remote_ref} ({ahead} ahead, {behind} behind)",
+                hint="git pull (or push your commits) so the rollback starts from what Flux sees",
+            )
+        commit = self._resolve(sha)
+        if not commit.parents:
+            raise InputError(f"{commit.sha[:8]} is the first commit; there is nothing before it to return to")
+        try:
+            self.git.run("merge-base", "--is-ancestor", commit.sha, local)
+        except ToolFailed:
+            raise InputError(
+                f"{commit.sha[:8]} is not on {self.remote_ref}", hint="pick a commit from gitopsctl history"
+            ) from None
+        reverted_by = self._reverted_by(commit.sha)
+        if reverted_by:
+            raise InputError(f"{commit.sha[:8]} was already reverted by {reverted_by[:8]}", hint="nothing to do")
+        files = [
+            f
+            for f in self.git.run("show", "--format=", "--name-only", "-m", "--first-parent", commit.sha).splitlines()
+            if f
+        ]
+        bump, reason = self._classify(commit)
+        return Target(commit, files, bump, reason)
+
+    def _rev(self, ref: str) -> str:
+        return self.git.run("rev-parse", "--verify", ref).strip()
+
+    def _resolve(self, sha: str) -> Commit:
+        try:
+            full = self.git.run("rev-parse", "--verify", f"{sha}^{{commit}}").strip()
+        except ToolFailed as error:
+            if "ambiguous" in error.stderr:
+                raise InputError(f"'{sha}' is ambiguous", hint="give more digits of the SHA") from None
+            raise InputError(
+                f"no commit '{sha}' in the repository", hint="check the SHA (gitopsctl history lists them)"
+            ) from None
+        (commit,) = parse_commits(self.git.run("show", "-s", f"--format={COMMIT_FORMAT}", full))
+        return commit
+
+    def _reverted_by(self, sha: str) -> str:
+        for pattern in (f"{TRAILER}: {sha}", f"This reverts commit {sha}"):
+            found = self.git.run("log", "HEAD", "--format=%H", "-F", f"--grep={pattern}", "-n", "1").strip()
+            if found:
+                return found
+        return ""
+
+    def _classify(self, commit: Commit) -> tuple[bool, str]:
+        if commit.author_name in self.automation_authors or commit.author_email in self.automation_authors:
+            return True, f"authored by the image automation ({commit.author_name})"
+        diff = self.git.run("show", "--format=", "-U0", "-m", "--first-parent", commit.sha)
+        changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+        if changed and all(IMAGE_POLICY_MARKER in line for line in changed):
+            return True, "changes only image tags marked for image automation"
+        return False, ""
+
+    # -- the change --------------------------------------------------------------------------
+    def head(self) -> str:
+        return self._rev("HEAD")
+
+    def revert(self, target: Target, reason: str) -> str:
+        """Make the revert commit; on a conflict abort and leave the repository as it was."""
+        args = ["revert", "--no-commit"]
+        if target.mainline:
+            args += ["-m", str(target.mainline)]
+        try:
+            self.git.run(*args, target.commit.sha)
+        except ToolFailed:
+            conflicted = [f for f in self.git.run("diff", "--name-only", "--diff-filter=U").splitlines() if f]
+            self.abort()
+            raise RevertConflict(target.commit.sha, conflicted) from None
+        message = revert_message(target.commit, reason)
+        self.git.run("commit", "--quiet", "-F", "-", stdin=message)
+        return self.head()
+
+    def abort(self) -> None:
+        """Undo a revert in progress (conflict or interruption)."""
+        try:
+            self.git.run("revert", "--abort")
+        except ToolFailed:
+            self.git.run("reset", "--quiet", "--merge")
+
+    def restore(self, original_head: str) -> None:
+        """Return to ``original_head`` after an interruption before the push."""
+        self.abort_quietly()
+        self.git.run("reset", "--quiet", "--keep", original_head)
+
+    def abort_quietly(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(ToolFailed):
+            self.git.run("revert", "--abort")
+
+    def push(self) -> tuple[str, bool]:
+        """Push without force; if the remote moved, rebase the one revert commit and retry once.
+
+        Returns the pushed commit and whether a rebase was needed.
+        """
+        try:
+            self._push()
+            return self.head(), False
+        except ToolFailed as error:
+            if not _is_non_fast_forward(error.stderr):
+                raise PushRejected(
+                    f"the push was rejected: {_rejection(error.stderr)}",
+                    hint=f"the revert commit {self.head()[:8]} stays local; fix the cause and git push",
+                ) from None
+        self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
+        try:
+            self.git.run("rebase", "--quiet", self.remote_ref)
+        except ToolFailed:
+            self.git.run("rebase", "--abort")
+            raise PushRejected(
+                f"{self.remote_ref} moved and the revert no longer applies on top of it",
+                hint=f"the revert commit {self.head()[:8]} stays local; resolve with git pull --rebase, then push",
+            ) from None
+        try:
+            self._push()
+        except ToolFailed as error:
+            raise PushRejected(
+                f"the push was rejected again: {_rejection(error.stderr)}",
+                hint=f"the revert commit {self.head()[:8]} stays local; git pull --rebase && git push",
+            ) from None
+        return self.head(), True
+
+    def _push(self) -> None:
+        self.git.run("push", self.remote, f"HEAD:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
+
+
+def revert_message(commit: Commit, reason: str) -> str:
+    lines = [f'Revert "{commit.subject}"', "", f"This reverts commit {commit.sha}."]
+    if commit.is_merge:
+        lines[-1] += f" (mainline {commit.parents[0][:8]})"
+    if reason:
+        lines += ["", f"Reason: {reason}"]
+    lines += ["", f"{TRAILER}: {commit.sha}"]
+    return "\n".join(lines) + "\n"
+
+
+def _is_non_fast_forward(stderr: str) -> bool:
+    lowered = stderr.lower()
+    markers = (
+        "non-fast-forward",
+        "fetch first",
+        "[rejected]",
+        "stale info",
+        # The remote moved while our push was being received.
+        "cannot lock ref",
+        "but expected",
+    )
+    return any(marker in lowered for marker in markers)
+
+
+def _rejection(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if "rejected]" in line:
+            return line.strip().lstrip("! ").strip()
+    return stderr.strip().splitlines()[-1] if stderr.strip() else "no reason given"
