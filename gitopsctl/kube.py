@@ -37,6 +37,15 @@ class Kube:
             flags.append(f"--context={self.context}")
         return flags
 
+    def helm_flags(self) -> list[str]:
+        """The same cluster selection in helm's spelling (--kube-context, not --context)."""
+        flags = []
+        if self.kubeconfig:
+            flags.append(f"--kubeconfig={self.kubeconfig}")
+        if self.context:
+            flags.append(f"--kube-context={self.context}")
+        return flags
+
     def kubectl(self, args: Sequence[str], *, stdin: str | None = None, timeout: float = 30.0) -> str:
         try:
             return self.runner.run(

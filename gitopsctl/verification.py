@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
-from gitopsctl.flux.health import Expectations, Report, evaluate
+from gitopsctl.flux.health import Expectations, Finding, Report, evaluate
 from gitopsctl.kube import Kube
 
 
@@ -17,8 +17,11 @@ class Verifier:
     expect: Expectations
     remote_note: str = ""
 
+    focus: Callable[[Finding], bool] | None = None
+
     def check(self) -> Report:
-        return evaluate(read_state(self.kube), self.expect, remote_note=self.remote_note)
+        report = evaluate(read_state(self.kube), self.expect, remote_note=self.remote_note)
+        return report.only(self.focus) if self.focus else report
 
     def wait(self, timeout: float, on_report: Callable[[Report], None]) -> Report:
         """Re-judge on every change until healthy or ``timeout`` seconds pass."""

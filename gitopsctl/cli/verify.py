@@ -50,13 +50,15 @@ def branch_head(app: Application) -> str:
     return Git(app.runner, app.repo).remote_head("origin", app.config.github.branch)
 
 
-def run_verification(app: Application, *, wait: bool, timeout: float, output: str, target_sha: str | None = None):
+def run_verification(
+    app: Application, *, wait: bool, timeout: float, output: str, target_sha: str | None = None, focus=None
+):
     """Shared by verify, sync and rollback: judge (and optionally wait), then show the result."""
     from gitopsctl.cli.health_view import render_report, summary
     from gitopsctl.verification import Verifier
 
     head = target_sha if target_sha is not None else branch_head(app)
-    verifier = Verifier(app.kube, expectations(app, head))
+    verifier = Verifier(app.kube, expectations(app, head), focus=focus)
     terminal = app.terminal
     if head:
         terminal.action(f"verifying cluster against {app.config.github.branch}@{head[:8]}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -56,6 +56,9 @@ class Report:
     @property
     def healthy(self) -> bool:
         return all(f.status in (OK, WARNING) for f in self.findings)
+
+    def only(self, keep: Callable[[Finding], bool]) -> Report:
+        return Report([f for f in self.findings if keep(f)], self.order)
 
     def as_dict(self) -> dict[str, Any]:
         return {

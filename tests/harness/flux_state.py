@@ -115,7 +115,16 @@ class FluxWorld:
                         "message": "Deployment has minimum availability." if available else "not available",
                         "lastUpdateTime": now(),
                         "lastTransitionTime": now(),
-                    }
+                    },
+                    # kstatus (helm --wait, Flux health checks) also wants the rollout finished.
+                    {
+                        "type": "Progressing",
+                        "status": "True",
+                        "reason": "NewReplicaSetAvailable",
+                        "message": "ReplicaSet has successfully progressed.",
+                        "lastUpdateTime": now(),
+                        "lastTransitionTime": now(),
+                    },
                 ],
             },
         )

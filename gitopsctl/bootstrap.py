@@ -1,0 +1,148 @@
+"""What bootstrap runs, as data: the flux and helm command lines, and what the cluster already has.
+
+Kept apart from the terminal so the plan can be printed (--dry-run), tested, and compared
+with the cluster to resume a bootstrap that stopped half-way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from gitopsctl.durations import format_duration
+from gitopsctl.flux.objects import GIT_REPOSITORY, KUSTOMIZATION, FluxObject, revision_sha
+from gitopsctl.kube import Kube
+
+HELM_REPO_ALIAS = "sealed-secrets"
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    owner: str
+    repository: str
+    branch: str
+    personal: bool
+    hostname: str
+    path: str
+    components_extra: tuple[str, ...]
+    flux_version: str
+    flux_namespace: str
+    release: str
+    chart_repo: str
+    chart_name: str
+    chart_version: str
+    controller_name: str
+    controller_namespace: str
+    timeout: float
+
+    @property
+    def sync_path(self) -> str:
+        return "./" + self.path.strip("./").strip("/")
+
+    @property
+    def repository_url(self) -> str:
+        return f"ssh://git@{self.hostname}/{self.owner}/{self.repository}"
+
+
+def flux_bootstrap_args(settings: BootstrapSettings, kube_flags: list[str]) -> list[str]:
+    """`flux bootstrap github …`; the token goes in GITHUB_TOKEN, never here."""
+    args = [
+        "bootstrap",
+        "github",
+        f"--owner={settings.owner}",
+        f"--repository={settings.repository}",
+        f"--branch={settings.branch}",
+        f"--path={settings.path}",
+        f"--hostname={settings.hostname}",
+        # Image automation pushes tag bumps: the deploy key must be able to write.
+        "--read-write-key",
+        f"--timeout={format_duration(settings.timeout)}",
+    ]
+    if settings.components_extra:
+        args.append(f"--components-extra={','.join(settings.components_extra)}")
+    if settings.personal:
+        args.append("--personal")
+    if settings.flux_version:
+        args.append(f"--version={settings.flux_version}")
+    if settings.flux_namespace != "flux-system":
+        args.append(f"--namespace={settings.flux_namespace}")
+    return [*args, *kube_flags]
+
+
+def helm_commands(settings: BootstrapSettings, helm_flags: list[str]) -> list[list[str]]:
+    chart = f"{HELM_REPO_ALIAS}/{settings.chart_name}"
+    return [
+        ["repo", "add", HELM_REPO_ALIAS, settings.chart_repo, "--force-update"],
+        ["repo", "update", HELM_REPO_ALIAS],
+        [
+            "upgrade",
+            "--install",
+            settings.release,
+            chart,
+            f"--namespace={settings.controller_namespace}",
+            f"--version={settings.chart_version}",
+            # kubeseal and gitopsctl find the controller's Service by this name.
+            f"--set-string=fullnameOverride={settings.controller_name}",
+            "--wait",
+            f"--timeout={format_duration(settings.timeout)}",
+            *helm_flags,
+        ],
+    ]
+
+
+@dataclass
+class ExistingFlux:
+    path: str
+    url: str
+    branch: str
+    applied: str
+    ready: bool
+    differences: list[str] = field(default_factory=list)
+
+
+def existing_flux(kube: Kube, settings: BootstrapSettings) -> ExistingFlux | None:
+    """Flux as a previous bootstrap left it, and how it differs from ``settings``."""
+    items = kube.get_all([KUSTOMIZATION, GIT_REPOSITORY], namespace=settings.flux_namespace)
+    objects = {(i["kind"], i["metadata"]["name"]): FluxObject.from_json(i) for i in items}
+    kustomization = objects.get(("Kustomization", "flux-system"))
+    source = objects.get(("GitRepository", "flux-system"))
+    if kustomization is None or source is None:
+        return None
+    found = ExistingFlux(
+        path=str(kustomization.spec.get("path", "")),
+        url=str(source.spec.get("url", "")),
+        branch=str((source.spec.get("ref") or {}).get("branch", "")),
+        applied=revision_sha(kustomization.last_applied_revision),
+        ready=kustomization.ready and source.ready,
+    )
+    if found.path.rstrip("/") != settings.sync_path:
+        found.differences.append(f"path: the cluster syncs {found.path}, this bootstrap wants {settings.sync_path}")
+    if found.url.removesuffix(".git") != settings.repository_url:
+        found.differences.append(
+            f"repository: the cluster syncs {found.url}, this bootstrap wants {settings.repository_url}"
+        )
+    if found.branch != settings.branch:
+        found.differences.append(f"branch: the cluster syncs {found.branch}, this bootstrap wants {settings.branch}")
+    return found
+
+
+def installed_chart_version(runner_output: str, release: str) -> str:
+    """The chart version of ``release`` in `helm list -o json` output ("" when absent)."""
+    for entry in json.loads(runner_output or "[]"):
+        if entry.get("name") == release and entry.get("status") == "deployed":
+            chart = str(entry.get("chart", ""))
+            return chart.rpartition("-")[2]
+    return ""
+
+
+def warning_events(kube: Kube, namespace: str, limit: int = 5) -> list[str]:
+    """The latest warning events of ``namespace``, newest last."""
+    output = kube.kubectl(["get", "events", "-n", namespace, "--field-selector=type=Warning", "-o", "json"])
+    events = sorted(
+        json.loads(output).get("items", []), key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or ""
+    )
+    return [
+        f"{(e.get('involvedObject') or {}).get('kind', '')}/{(e.get('involvedObject') or {}).get('name', '')}: "
+        f"{e.get('reason', '')}: {e.get('message', '')}"
+        for e in events[-limit:]
+    ]

@@ -1,0 +1,92 @@
+"""gitopsctl bootstrap: from an empty cluster to a healthy GitOps setup, safely and resumably."""
+
+from __future__ import annotations
+
+import click
+
+from gitopsctl.cli.application import Application
+from gitopsctl.cli.common import pass_app, timeout_option
+
+
+@click.command(short_help="Install Flux (with image automation) and Sealed Secrets; resumable.")
+@click.option("--owner", show_envvar=True, help="GitHub user or organisation [default: GITHUB_USER, github.owner].")
+@click.option("--repository", show_envvar=True, help="GitHub repository [default: github.repository].")
+@click.option("--branch", show_envvar=True, help="Branch Flux syncs [default: github.branch].")
+@click.option(
+    "--personal/--organization",
+    default=None,
+    show_envvar=True,
+    help="The owner is a user (personal) or an organisation [default: github.personal].",
+)
+@click.option("--flux-version", show_envvar=True, help="Pin the Flux version (e.g. v2.9.4) [default: the CLI's].")
+@click.option(
+    "--controller-url",
+    show_envvar=True,
+    help="Reach the Sealed Secrets controller here for its certificate instead of through the API server.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan with every command (redacted); run nothing.")
+@timeout_option("5m")
+@pass_app
+def bootstrap(
+    app: Application,
+    owner: str | None,
+    repository: str | None,
+    branch: str | None,
+    personal: bool | None,
+    flux_version: str | None,
+    controller_url: str | None,
+    dry_run: bool,
+    timeout: float,
+) -> None:
+    """Check prerequisites, run flux bootstrap github with the image automation controllers
+    and a read-write deploy key, install Sealed Secrets with Helm into the Flux namespace,
+    store and pin its certificate, verify, and list the secrets still to seal.
+
+    Re-running is safe: finished steps are detected from the cluster and the repository.
+    """
+    from gitopsctl.cli.bootstrap_flow import BootstrapFlow
+
+    flow = BootstrapFlow(
+        app, settings(app, owner, repository, branch, personal, flux_version, timeout), controller_url=controller_url
+    )
+    if dry_run:
+        flow.print_plan()
+        return
+    flow.run()
+
+
+def settings(app: Application, owner, repository, branch, personal, flux_version, timeout):
+    import os
+
+    from gitopsctl.bootstrap import BootstrapSettings
+    from gitopsctl.errors import InputError
+
+    config = app.config
+    github = config.github
+    chosen_owner = owner or os.environ.get("GITHUB_USER") or github.owner
+    chosen_repository = repository or github.repository
+    if not chosen_owner or not chosen_repository:
+        raise InputError(
+            "the GitHub owner and repository are not known",
+            hint="pass --owner and --repository or set github.owner and github.repository in gitopsctl.toml",
+        )
+    app.cluster_dir(must_exist=False)
+    sealed = config.sealed_secrets
+    return BootstrapSettings(
+        owner=chosen_owner,
+        repository=chosen_repository,
+        branch=branch or github.branch,
+        personal=github.personal if personal is None else personal,
+        hostname=github.hostname,
+        path=app.cluster_path,
+        components_extra=tuple(config.flux.components_extra),
+        flux_version=flux_version or config.flux.version,
+        flux_namespace=config.flux.namespace,
+        release=sealed.release_name,
+        chart_repo=sealed.chart_repo,
+        chart_name=sealed.chart_name,
+        chart_version=sealed.chart_version,
+        controller_name=sealed.controller_name,
+        controller_namespace=sealed.controller_namespace,
+        timeout=timeout,
+    )

@@ -1,0 +1,199 @@
+"""The six steps of bootstrap, each a line of progress, each skipped when already done."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+
+import click
+
+from gitopsctl.bootstrap import (
+    BootstrapSettings,
+    existing_flux,
+    flux_bootstrap_args,
+    helm_commands,
+    installed_chart_version,
+    warning_events,
+)
+from gitopsctl.cli.application import Application
+from gitopsctl.errors import ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
+from gitopsctl.redaction import MASK
+
+FLUX_MARGIN = 120.0  # flux enforces --timeout itself; ours only catches a hung process
+
+
+@dataclass
+class BootstrapFlow:
+    app: Application
+    settings: BootstrapSettings
+    controller_url: str | None = None
+    current: str = ""
+
+    def print_plan(self) -> None:
+        terminal = self.app.terminal
+        kube = self.app.kube
+        terminal.info("Plan (nothing is run):")
+        lines = [
+            "prerequisites: the checks of gitopsctl doctor",
+            f"GITHUB_TOKEN={MASK} flux " + shlex.join(flux_bootstrap_args(self.settings, kube.global_flags())),
+            *("helm " + shlex.join(c) for c in helm_commands(self.settings, kube.helm_flags())),
+            "store the controller's certificate in the repository and pin it (gitopsctl seal fetch-cert)",
+            "verify: the controllers are ready and flux-system applied the branch head",
+            "list the gitopsctl seal commands for the secrets the repository still needs",
+        ]
+        for number, line in enumerate(lines, start=1):
+            terminal.info(f"  {number}. {line}")
+
+    def run(self) -> None:
+        try:
+            self._step("prerequisites", self.prerequisites)
+            self._step("flux", self.flux)
+            self._step("sealed secrets", self.sealed_secrets)
+            self._step("certificate", self.certificate)
+            self._step("verify", self.verify)
+            self.next_steps()
+        except KeyboardInterrupt:
+            self.app.terminal.failure(
+                f"interrupted during the {self.current} step; run gitopsctl bootstrap again to resume"
+            )
+            raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
+
+    def _step(self, name: str, action) -> None:
+        self.current = name
+        try:
+            action()
+        except GitopsctlError as error:
+            if isinstance(error, PrerequisiteError) or error.exit_code != ExitCode.FAILED:
+                raise
+            raise OperationFailed(
+                f"bootstrap stopped at the {name} step: {error}",
+                hint="fix the cause and run gitopsctl bootstrap again to resume",
+            ) from None
+
+    # -- 1 ---------------------------------------------------------------------------------
+    def prerequisites(self) -> None:
+        from gitopsctl.cli.doctor import run_prerequisites, show_checks
+
+        with self.app.terminal.step("checking prerequisites"):
+            checks = run_prerequisites(self.app)
+        if any(check.blocking for check in checks):
+            show_checks(self.app, checks)
+            raise PrerequisiteError(
+                "prerequisites are missing; nothing was changed",
+                hint="fix the failed checks above (gitopsctl doctor) and run again",
+            )
+
+    # -- 2 ---------------------------------------------------------------------------------
+    def flux(self) -> None:
+        terminal = self.app.terminal
+        found = existing_flux(self.app.kube, self.settings)
+        if found is not None and found.differences:
+            raise OperationFailed(
+                "Flux is already bootstrapped with other settings: " + "; ".join(found.differences),
+                hint="bootstrap with the same --cluster/--repository/--branch, or move the cluster on purpose "
+                "(flux uninstall, then bootstrap again)",
+            )
+        if found is not None and found.ready:
+            terminal.success(f"Flux is already bootstrapped with these settings (applied {found.applied[:8]})")
+            return
+        token = os.environ.get("GITHUB_TOKEN", "")
+        args = flux_bootstrap_args(self.settings, self.app.kube.global_flags())
+        with terminal.step("bootstrapping Flux (flux bootstrap github)"):
+            try:
+                result = self.app.runner.run(
+                    "flux", args, secret_env={"GITHUB_TOKEN": token}, timeout=self.settings.timeout + FLUX_MARGIN
+                )
+            except ToolFailed as error:
+                self._explain_flux_failure(error)
+                raise
+        for line in result.stderr.splitlines():
+            terminal.debug(f"  flux: {line}")
+
+    def _explain_flux_failure(self, error: ToolFailed) -> None:
+        from gitopsctl.cli.health_view import render_report
+        from gitopsctl.flux.cluster import read_state
+        from gitopsctl.flux.health import FAILED, WAITING, Expectations, evaluate
+
+        terminal = self.app.terminal
+        for line in error.stderr.splitlines():
+            if line.startswith("✗"):
+                terminal.info(f"  flux: {line}")
+        try:
+            report = evaluate(read_state(self.app.kube), Expectations(sealed_secrets=None))
+            events = warning_events(self.app.kube, self.settings.flux_namespace)
+        except GitopsctlError:
+            return
+        not_ready = report.only(lambda f: f.section in ("sync", "kustomizations") and f.status in (FAILED, WAITING))
+        if not_ready.findings:
+            terminal.info("Not ready:")
+            for line in render_report(not_ready)[1:]:
+                terminal.info(line)
+        if events:
+            terminal.info(f"Latest warning events in {self.settings.flux_namespace}:")
+            for event in events:
+                terminal.info(f"  {event}")
+
+    # -- 3 ---------------------------------------------------------------------------------
+    def sealed_secrets(self) -> None:
+        terminal = self.app.terminal
+        runner = self.app.runner
+        kube = self.app.kube
+        add, update, install = helm_commands(self.settings, kube.helm_flags())
+        listing = runner.run(
+            "helm", ["list", "-n", self.settings.controller_namespace, "-o", "json", *kube.helm_flags()], timeout=60
+        ).stdout
+        current = installed_chart_version(listing, self.settings.release)
+        if current == self.settings.chart_version:
+            terminal.success(f"Sealed Secrets chart {current} is already installed")
+            return
+        verb = (
+            f"upgrading Sealed Secrets {current} → {self.settings.chart_version}"
+            if current
+            else f"installing Sealed Secrets {self.settings.chart_version} (helm)"
+        )
+        with terminal.step(verb):
+            runner.run("helm", add, timeout=120)
+            runner.run("helm", update, timeout=120)
+            runner.run("helm", install, timeout=self.settings.timeout + FLUX_MARGIN)
+
+    # -- 4 ---------------------------------------------------------------------------------
+    def certificate(self) -> None:
+        from gitopsctl.cli.seal.controller_option import controller_api
+        from gitopsctl.cli.seal.fetch_cert import store_certificate
+
+        with self.app.terminal.step("storing the sealing certificate"):
+            store_certificate(self.app, controller_api(self.app, self.controller_url), force=False)
+
+    # -- 5 ---------------------------------------------------------------------------------
+    def verify(self) -> None:
+        from gitopsctl.cli.verify import run_verification
+        from gitopsctl.errors import UnhealthyError
+
+        def essentials(finding) -> bool:
+            return finding.section in ("controllers", "sync") or finding.subject == (
+                f"Kustomization {self.settings.flux_namespace}/flux-system"
+            )
+
+        report = run_verification(self.app, wait=True, timeout=self.settings.timeout, output="text", focus=essentials)
+        if not report.healthy:
+            raise UnhealthyError("Flux did not become ready in time", hint="gitopsctl verify shows what is missing")
+
+    # -- 6 ---------------------------------------------------------------------------------
+    def next_steps(self) -> None:
+        from gitopsctl.flux.offline import check_repository
+
+        terminal = self.app.terminal
+        terminal.success("bootstrap complete")
+        if not self.app.cluster_dir(must_exist=False).is_dir():
+            return
+        report = check_repository(self.app.repo, self.app.cluster_path)
+        if not report.missing_secrets:
+            terminal.info(
+                "Next: commit and push the certificate and gitopsctl.toml (git add -A && git commit && git push)"
+            )
+            return
+        terminal.info("Next: seal the secrets the repository references but does not hold:")
+        for missing in report.missing_secrets:
+            terminal.info(f"  {missing.seal_command}")
+        terminal.info("then commit and push them (git add -A && git commit -m 'Add sealed secrets' && git push)")

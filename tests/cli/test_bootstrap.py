@@ -1,0 +1,279 @@
+"""gitopsctl bootstrap against the test world: fake flux (upstream contract), real helm and a
+local chart repository, the real API server, a loopback GitHub API and controller API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitopsctl.config import load_config
+from gitopsctl.sealing.sealedsecret import load_private_keys
+from tests.conftest import TEST_CERT, TEST_KEY
+from tests.harness.chart_repo import ChartRepository
+from tests.harness.flux_state import FluxWorld
+from tests.harness.sealed_controller import FakeSealedSecretsController
+
+TOKEN = "ghp_classic_ok"
+EXPECTED_FLUX_ARGV = [
+    "flux",
+    "bootstrap",
+    "github",
+    "--owner=homelab-operator",
+    "--repository=homelab-gitops",
+    "--branch=main",
+    "--path=flux/clusters/production",
+    "--hostname=github.com",
+    "--read-write-key",
+    "--timeout=1m",
+    "--components-extra=image-reflector-controller,image-automation-controller",
+    "--personal",
+]
+
+
+@dataclass
+class Bootstrap:
+    repo: Path
+    cluster: object
+    controller: FakeSealedSecretsController
+    charts: ChartRepository
+
+    def helm_releases(self) -> list[dict]:
+        result = subprocess.run(
+            ["helm", "list", "-n", "flux-system", "-o", "json"], capture_output=True, text=True, check=True, timeout=60
+        )
+        return json.loads(result.stdout)
+
+
+def controller_manager_stand_in(world: FluxWorld, stop: threading.Event) -> None:
+    """Marks the Sealed Secrets Deployment available once Helm creates it."""
+    while not stop.is_set():
+        try:
+            deployment = world.get("deployments", "flux-system", "sealed-secrets-controller")
+            if not deployment.get("status", {}).get("availableReplicas"):
+                world.deployment_available("sealed-secrets-controller", "flux-system")
+        except Exception:
+            pass
+        stop.wait(0.2)
+
+
+@pytest.fixture
+def world(cluster, git_world, github, tmp_path, monkeypatch):
+    charts = ChartRepository(tmp_path / "charts").start(("2.19.1", "2.19.2"))
+    controller = FakeSealedSecretsController(
+        load_private_keys([("k", TEST_KEY.read_bytes())]), TEST_CERT.read_bytes()
+    ).start()
+    config = git_world.clone / "gitopsctl.toml"
+    text = config.read_text()
+    text = text[: text.index("\n# Written by")] + "\n"
+    text = text.replace("[github]\n", f'[github]\napi_url = "{github.url}"\n')
+    text = text.replace('chart_repo = "https://bitnami.github.io/sealed-secrets"', f'chart_repo = "{charts.url}"')
+    config.write_text(text)
+    git_world.commit_file("gitopsctl.toml", text, "Point gitopsctl at the test world")
+    git = ["git", "push", "-q", "origin", "main"]
+    subprocess.run(git, cwd=git_world.clone, check=True)
+    for name in ("HELM_CONFIG_HOME", "HELM_CACHE_HOME", "HELM_DATA_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("FAKE_FLUX_GITHUB_REMOTE", str(git_world.origin))
+    stop = threading.Event()
+    threading.Thread(target=controller_manager_stand_in, args=(FluxWorld(cluster), stop), daemon=True).start()
+    yield Bootstrap(git_world.clone, cluster, controller, charts)
+    stop.set()
+    controller.stop()
+    charts.stop()
+
+
+def run_bootstrap(run_cli, world: Bootstrap, *args: str):
+    return run_cli(
+        "--repo", str(world.repo), "bootstrap", "--timeout", "1m", "--controller-url", world.controller.url, *args
+    )
+
+
+def bootstrap_calls(flux_calls) -> list[dict]:
+    return [c for c in flux_calls() if c["argv"][1] == "bootstrap"]
+
+
+def test_dry_run_prints_the_plan_and_runs_nothing(run_cli, world, flux_calls):
+    result = run_bootstrap(run_cli, world, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "  2. GITHUB_TOKEN=[REDACTED] flux bootstrap github --owner=homelab-operator" in result.stderr
+    assert (
+        "helm upgrade --install sealed-secrets sealed-secrets/sealed-secrets --namespace=flux-system "
+        "--version=2.19.1 --set-string=fullnameOverride=sealed-secrets-controller --wait --timeout=1m" in result.stderr
+    )
+    assert TOKEN not in result.stderr + result.stdout
+    assert flux_calls() == []
+    assert world.helm_releases() == []
+
+
+def test_full_bootstrap(run_cli, world, flux_calls):
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 0, result.stderr
+    (call,) = bootstrap_calls(flux_calls)
+    assert call["argv"] == EXPECTED_FLUX_ARGV
+    assert "GITHUB_TOKEN" in call["env"] and call["stdin_length"] == 0
+    assert all(TOKEN not in arg for c in flux_calls() for arg in c["argv"])
+    (release,) = world.helm_releases()
+    assert (release["name"], release["chart"], release["status"]) == (
+        "sealed-secrets",
+        "sealed-secrets-2.19.1",
+        "deployed",
+    )
+    cert = world.repo / "flux/sealed-secrets/production/sealed-secrets-cert.pem"
+    assert cert.read_bytes() == TEST_CERT.read_bytes()
+    assert load_config(world.repo).sealed_secrets.cert_fingerprints["production"].startswith("sha256:")
+    done = [line.split(" (")[0] for line in result.stderr.splitlines() if line.startswith("✔ ")]
+    order = [
+        "✔ checking prerequisites",
+        "✔ bootstrapping Flux",
+        "✔ installing Sealed Secrets 2.19.1",
+        "✔ storing the sealing certificate",
+        "✔ all healthy and in sync",
+        "✔ bootstrap complete",
+    ]
+    assert [step for step in done if step in order] == order
+    assert "Next: seal the secrets the repository references but does not hold:" in result.stderr
+    assert "  gitopsctl seal vm-ssh-key --key-file PATH -n default --name vm-ssh-key" in result.stderr
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def test_rerun_is_idempotent(run_cli, world, flux_calls):
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    again = run_bootstrap(run_cli, world)
+    assert again.exit_code == 0, again.stderr
+    assert "Flux is already bootstrapped with these settings" in again.stderr
+    assert "Sealed Secrets chart 2.19.1 is already installed" in again.stderr
+    assert "certificate unchanged" in again.stderr
+    assert len(bootstrap_calls(flux_calls)) == 1
+
+
+def test_failed_flux_wait_shows_what_is_not_ready_then_resumes(run_cli, world, flux_calls, monkeypatch):
+    monkeypatch.setenv("FAKE_FLUX_FAIL", "health")
+    failed = run_bootstrap(run_cli, world)
+    assert failed.exit_code == 1
+    assert (
+        "✗ bootstrap stopped at the flux step: flux failed (exit 1): ✗ bootstrap failed with 1 health check"
+        in failed.stderr
+    )
+    assert "Not ready:" in failed.stderr
+    assert "flux-system/flux-system" in failed.stderr and "BuildFailed: kustomize build failed" in failed.stderr
+    assert world.helm_releases() == []  # stopped there
+    monkeypatch.delenv("FAKE_FLUX_FAIL")
+    resumed = run_bootstrap(run_cli, world)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert len(bootstrap_calls(flux_calls)) == 2
+
+
+def test_failed_helm_step_resumes_without_rerunning_flux(run_cli, world, flux_calls):
+    config = world.repo / "gitopsctl.toml"
+    original = config.read_text()
+    config.write_text(original.replace('chart_version = "2.19.1"', 'chart_version = "9.9.9"'))
+    failed = run_bootstrap(run_cli, world)
+    assert failed.exit_code == 1
+    assert "bootstrap stopped at the sealed secrets step" in failed.stderr
+    config.write_text(original)
+    resumed = run_bootstrap(run_cli, world)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "Flux is already bootstrapped with these settings" in resumed.stderr
+    assert len(bootstrap_calls(flux_calls)) == 1
+
+
+def test_chart_upgrade_in_place(run_cli, world):
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    config = world.repo / "gitopsctl.toml"
+    config.write_text(config.read_text().replace('chart_version = "2.19.1"', 'chart_version = "2.19.2"'))
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 0, result.stderr
+    assert "upgrading Sealed Secrets 2.19.1 → 2.19.2" in result.stderr
+    (release,) = world.helm_releases()
+    assert release["chart"] == "sealed-secrets-2.19.2" and release["revision"] == "2"
+
+
+def test_failed_certificate_step_resumes(run_cli, world):
+    failed = run_cli(
+        "--repo", str(world.repo), "bootstrap", "--timeout", "1m", "--controller-url", "http://127.0.0.1:9"
+    )
+    assert failed.exit_code == 1
+    assert "bootstrap stopped at the certificate step: cannot reach the controller" in failed.stderr
+    assert run_bootstrap(run_cli, world).exit_code == 0
+
+
+def test_a_different_path_stops_with_the_difference(run_cli, world, flux_calls):
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    result = run_cli(
+        "--repo",
+        str(world.repo),
+        "--cluster",
+        "staging",
+        "bootstrap",
+        "--timeout",
+        "1m",
+        "--controller-url",
+        world.controller.url,
+    )
+    assert result.exit_code == 1
+    assert (
+        "path: the cluster syncs ./flux/clusters/production, this bootstrap wants ./flux/clusters/staging"
+        in result.stderr
+    )
+    assert len(bootstrap_calls(flux_calls)) == 1
+
+
+def test_missing_prerequisites_exit_3_and_change_nothing(run_cli, world, flux_calls, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 3
+    assert "GITHUB_TOKEN" in result.stderr and "prerequisites are missing; nothing was changed" in result.stderr
+    assert bootstrap_calls(flux_calls) == []
+    assert world.helm_releases() == []
+
+
+def test_interrupt_names_the_step(world, monkeypatch, tmp_path):
+    import os
+    import signal
+    import sys
+
+    # A flux that hangs, so the interrupt lands in the flux step.
+    slow = tmp_path / "slow-bin"
+    slow.mkdir()
+    fake = Path(__file__).parents[1] / "fakes" / "flux"
+    (slow / "flux").write_text(f'#!/bin/sh\ncase "$1" in bootstrap) sleep 60;; *) exec {fake} "$@";; esac\n')
+    (slow / "flux").chmod(0o755)
+    env = {**os.environ, "PATH": f"{slow}{os.pathsep}{os.environ['PATH']}"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gitopsctl",
+            "--repo",
+            str(world.repo),
+            "bootstrap",
+            "--timeout",
+            "1m",
+            "--controller-url",
+            world.controller.url,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    output = ""
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        output += line
+        if "bootstrapping Flux" in line:
+            break
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)
+    output += process.stderr.read()
+    process.wait(timeout=30)
+    assert process.returncode == 130, output
+    assert "interrupted during the flux step; run gitopsctl bootstrap again to resume" in output

@@ -1,0 +1,82 @@
+"""A Helm chart repository on loopback holding a stand-in `sealed-secrets` chart.
+
+The upstream chart cannot be downloaded here; this one has the parts gitopsctl relies on
+(the Service named by fullnameOverride with an `http` port, a Deployment), packaged and
+indexed by the real helm.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import threading
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CHART_YAML = """apiVersion: v2
+name: sealed-secrets
+description: Stand-in for the Bitnami Sealed Secrets chart (tests only)
+version: {version}
+appVersion: 0.38.4
+"""
+TEMPLATE = """{{{{- $name := .Values.fullnameOverride | default .Release.Name }}}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{{{ $name }}}}
+  namespace: {{{{ .Release.Namespace }}}}
+  labels: {{app.kubernetes.io/name: sealed-secrets}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app.kubernetes.io/name: sealed-secrets}}}}
+  template:
+    metadata: {{labels: {{app.kubernetes.io/name: sealed-secrets}}}}
+    spec:
+      containers:
+      - name: controller
+        image: docker.io/bitnami/sealed-secrets-controller:0.38.4
+        ports: [{{name: http, containerPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{{{ $name }}}}
+  namespace: {{{{ .Release.Namespace }}}}
+spec:
+  selector: {{app.kubernetes.io/name: sealed-secrets}}
+  ports: [{{name: http, port: 8080, targetPort: http}}]
+"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class ChartRepository:
+    root: Path
+
+    def start(self, versions: tuple[str, ...] = ("2.19.1",)) -> ChartRepository:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for version in versions:
+            source = self.root.parent / f"chart-src-{version}" / "sealed-secrets"
+            (source / "templates").mkdir(parents=True, exist_ok=True)
+            (source / "Chart.yaml").write_text(CHART_YAML.format(version=version))
+            (source / "values.yaml").write_text('fullnameOverride: ""\n')
+            (source / "templates" / "controller.yaml").write_text(TEMPLATE.format())
+            subprocess.run(
+                ["helm", "package", str(source), "-d", str(self.root)], check=True, capture_output=True, timeout=60
+            )
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(self.root)))
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        subprocess.run(
+            ["helm", "repo", "index", str(self.root), "--url", self.url], check=True, capture_output=True, timeout=60
+        )
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
