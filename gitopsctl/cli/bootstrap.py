@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app, timeout_option
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command(short_help="Install Flux (with image automation) and Sealed Secrets; resumable.")

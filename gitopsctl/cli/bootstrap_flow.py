@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,9 +17,11 @@ from gitopsctl.bootstrap import (
     installed_chart_version,
     warning_events,
 )
-from gitopsctl.cli.application import Application
 from gitopsctl.errors import ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
 from gitopsctl.redaction import MASK
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 FLUX_MARGIN = 120.0  # flux enforces --timeout itself; ours only catches a hung process
 

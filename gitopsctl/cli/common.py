@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gitopsctl.cli.application import Application
+if TYPE_CHECKING:
+    pass
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-pass_app = click.make_pass_decorator(Application)
+# The Application is ctx.obj; pass_obj avoids importing it (and its imports) for --help.
+pass_app = click.pass_obj
 
 
 def output_option(function: F) -> F:

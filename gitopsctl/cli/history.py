@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import output_option, pass_app
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command(short_help="Recent commits to the cluster's paths, to pick one to roll back.")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from gitopsctl.cli.application import Application
 from gitopsctl.errors import ExitCode
 from gitopsctl.rollback import RevertConflict, Rollback, Target
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @dataclass

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app, timeout_option
 from gitopsctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command(short_help="Ask Flux to reconcile now; --wait until healthy.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command(short_help="Decrypt SealedSecrets offline with backed-up controller keys.")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import output_option, pass_app, timeout_option
 from gitopsctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command(short_help="Check the cluster runs what Git says (or --offline: the repo alone).")

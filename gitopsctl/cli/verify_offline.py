@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 def verify_offline(app: Application, output: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.errors import InputError
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gitopsctl.cli.application import Application
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

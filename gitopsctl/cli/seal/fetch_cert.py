@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app
 from gitopsctl.cli.seal.common import secret_store
 from gitopsctl.cli.seal.controller_option import controller_api, controller_url_option
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command("fetch-cert", short_help="Fetch the controller's certificate into the repo and pin it.")

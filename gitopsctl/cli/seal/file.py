@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app
 from gitopsctl.cli.seal.common import seal_and_deliver, sealing_options
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command("file", short_help="Seal Secret manifests from a file or stdin.")

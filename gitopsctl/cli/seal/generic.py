@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app
 from gitopsctl.cli.seal.common import seal_and_deliver, sealing_options
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command("generic", short_help="Seal a Secret from literals, files or an env file.")

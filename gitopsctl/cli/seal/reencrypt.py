@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app
 from gitopsctl.cli.seal.controller_option import controller_api, controller_url_option
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command("reencrypt", short_help="Re-encrypt SealedSecrets with the controller's newest key.")

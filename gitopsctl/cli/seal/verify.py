@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import output_option, pass_app
 from gitopsctl.cli.seal.controller_option import controller_api, controller_url_option
 from gitopsctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command("verify", short_help="Ask the controller whether it can decrypt each SealedSecret.")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitopsctl.cli.application import Application
 from gitopsctl.cli.common import pass_app
 from gitopsctl.cli.seal.common import namespaces_or_default, seal_and_deliver, sealing_options
+
+if TYPE_CHECKING:
+    from gitopsctl.cli.application import Application
 
 
 @click.command("vm-ssh-key", short_help="Seal an SSH private key (kubernetes.io/ssh-auth).")
