@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from timing import median_seconds  # noqa: E402
+from timing import median_seconds
 
 python = sys.executable
 bare = median_seconds([python, "-c", "pass"], runs=30)

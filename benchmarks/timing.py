@@ -8,8 +8,14 @@ import time
 from collections.abc import Sequence
 
 
-def median_seconds(argv: Sequence[str], *, runs: int = 15, warmup: int = 2, stdin: bytes | None = None,
-                   env: dict[str, str] | None = None) -> float:
+def median_seconds(
+    argv: Sequence[str],
+    *,
+    runs: int = 15,
+    warmup: int = 2,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> float:
     samples = []
     for index in range(warmup + runs):
         started = time.perf_counter()

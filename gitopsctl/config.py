@@ -7,7 +7,6 @@ An unknown key is an error that names it, so a typo never silently falls back to
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -88,6 +87,8 @@ _SECTIONS: dict[str, type] = {
 
 
 def load_config(repo: Path) -> Config:
+    import tomllib
+
     path = repo / CONFIG_FILE
     if not path.is_file():
         return Config()

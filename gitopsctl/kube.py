@@ -88,17 +88,14 @@ class Kube:
     def get_raw(self, path: str) -> str:
         return self.kubectl(["get", "--raw", path])
 
-    def annotate(self, kind: str, name: str, namespace: str, key: str, value: str) -> None:
-        self.kubectl(["annotate", "--overwrite", "-n", namespace, kind, name, f"{key}={value}"])
-
     def watch(self, resource: str, on_change: Callable[[str], None]) -> Watcher:
         """Stream changes of ``resource`` (all namespaces) until stopped."""
         args = [*self.global_flags(), "get", resource, "-A", "--watch-only", "-o", "name"]
         return self.runner.stream("kubectl", args, on_change)
 
-    def annotate_many(self, namespace: str, targets: Sequence[str], key: str, value: str) -> None:
-        """One call for many objects (kind/name) in one namespace."""
-        self.kubectl(["annotate", "--overwrite", "-n", namespace, *targets, f"{key}={value}"])
+    def annotate_all(self, namespace: str, resources: Sequence[str], key: str, value: str) -> None:
+        """Annotate every object of ``resources`` in ``namespace`` in one call."""
+        self.kubectl(["annotate", "--overwrite", "-n", namespace, ",".join(resources), "--all", f"{key}={value}"])
 
     def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
         self.kubectl(["patch", "-n", namespace, kind, name, "--type=merge", "-p", json.dumps(patch)])

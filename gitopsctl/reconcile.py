@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,19 +24,18 @@ class ReconcileRequest:
 def request_reconciliation(kube: Kube, state: ClusterState) -> ReconcileRequest:
     """Annotate every GitRepository and Kustomization: one kubectl call per namespace.
 
-    Any new value of the annotation triggers a run, as `flux reconcile` does it.
+    Any new value of the annotation triggers a run, as `flux reconcile` does it. `--all`
+    lets kubectl list once instead of fetching each object before patching it.
+    A suspended object keeps the annotation and acts on it when resumed.
     """
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    by_namespace: dict[str, list[str]] = defaultdict(list)
+    namespaces: set[str] = set()
     requested: list[str] = []
     skipped: list[str] = []
     for kind in ("GitRepository", "Kustomization"):
         for item in state.of_kind(kind):
-            if item.suspended:
-                skipped.append(f"{kind} {item.key}")
-                continue
-            by_namespace[item.namespace].append(f"{_RESOURCE[kind]}/{item.name}")
-            requested.append(f"{kind} {item.key}")
-    for namespace, targets in sorted(by_namespace.items()):
-        kube.annotate_many(namespace, targets, REQUESTED_AT, stamp)
+            (skipped if item.suspended else requested).append(f"{kind} {item.key}")
+            namespaces.add(item.namespace)
+    for namespace in sorted(namespaces):
+        kube.annotate_all(namespace, list(_RESOURCE.values()), REQUESTED_AT, stamp)
     return ReconcileRequest(requested, skipped)

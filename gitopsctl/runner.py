@@ -6,7 +6,6 @@ the environment: the argv of a child process is visible to every user of the mac
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -65,6 +64,7 @@ class Runner:
     ) -> Completed:
         import sh
 
+        _quiet_sh_logging()
         secret_env = dict(secret_env or {})
         for value in secret_env.values():
             register_secret(value)
@@ -158,6 +158,13 @@ class Watcher:
             self._running.wait(timeout=5)
 
 
+def _quiet_sh_logging() -> None:
+    # sh logs every command line at INFO; ours are announced, redacted, by _announce.
+    import logging
+
+    logging.getLogger("sh").setLevel(logging.WARNING)
+
+
 def _kill(running: Any) -> None:
     import contextlib
 
@@ -179,6 +186,3 @@ def _quote(arg: str) -> str:
     import shlex
 
     return shlex.quote(arg)
-
-
-logging.getLogger("sh").setLevel(logging.WARNING)

@@ -50,6 +50,25 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             _terminal(ctx).failure("interrupted")
             ctx.exit(ExitCode.INTERRUPTED)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # the last line of defence: one redacted line
+            _report_bug(ctx, error)
+            ctx.exit(ExitCode.FAILED)
+
+
+def _report_bug(ctx: click.Context, error: Exception) -> None:
+    """An unexpected error: one redacted line, and the redacted traceback with -vv."""
+    import traceback
+
+    from gitopsctl.redaction import redact
+
+    terminal = _terminal(ctx)
+    terminal.failure(f"unexpected error: {type(error).__name__}: {redact(str(error))}")
+    if terminal.verbosity >= 2:
+        terminal.info(redact("".join(traceback.format_exception(error))))
+    else:
+        terminal.info("this is a bug in gitopsctl: please report it with the output of -vv")
 
 
 def _module_exists(module: str) -> bool:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gitopsctl.cli.terminal import Terminal
-from gitopsctl.config import Config, load_config
 from gitopsctl.errors import GitopsctlError, InputError
-from gitopsctl.runner import Runner
+
+if TYPE_CHECKING:
+    from gitopsctl.config import Config
+    from gitopsctl.runner import Runner
 
 
 class Application:
@@ -57,6 +59,8 @@ class Application:
     def config(self) -> Config:
         """The repository's gitopsctl.toml; the defaults outside a repository, so commands
         that need no repository (seal --cert … --stdout, doctor) work anywhere."""
+        from gitopsctl.config import Config, load_config
+
         return load_config(self.repo) if self.in_repository else Config()
 
     @cached_property
@@ -79,6 +83,8 @@ class Application:
 
     @cached_property
     def runner(self) -> Runner:
+        from gitopsctl.runner import Runner
+
         on_command = self.terminal.debug if self.terminal.verbosity > 0 else None
         return Runner(on_command=on_command)
 

@@ -86,7 +86,7 @@ def change_feed(kube: Kube, kinds: tuple[str, ...] = WATCH_KINDS) -> Iterator[qu
             watcher.stop()
 
 
-def wait_for_change(events: queue.Queue[str], deadline: float, *, settle: float = 0.15) -> bool:
+def wait_for_change(events: queue.Queue[str], deadline: float, *, settle: float = 0.05) -> bool:
     """Block until something changes (True) or the deadline passes (False)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:

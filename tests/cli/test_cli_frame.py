@@ -73,3 +73,21 @@ def test_installed_entry_point_runs(tmp_path):
     )
     assert result.returncode == 0
     assert __version__ in result.stdout
+
+
+def test_an_unexpected_error_is_one_redacted_line(run_cli, monkeypatch):
+    from gitopsctl.cli import doctor as doctor_module
+    from gitopsctl.redaction import register_secret
+
+    register_secret("hunter2-secret-value")
+
+    def explode(app):
+        raise RuntimeError("boom while holding hunter2-secret-value")
+
+    monkeypatch.setattr(doctor_module, "run_prerequisites", explode)
+    result = run_cli("doctor")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "✗ unexpected error: RuntimeError: boom while holding [REDACTED]"
+    assert "Traceback" not in result.stderr
+    verbose = run_cli("-vv", "doctor")
+    assert "Traceback" in verbose.stderr and "hunter2-secret-value" not in verbose.stderr

@@ -95,7 +95,6 @@ class ControlPlane:
                 "--allow-privileged=true",
                 "--authorization-mode=RBAC",
                 "--disable-admission-plugins=ServiceAccount",
-                "--enable-priority-and-fairness=false",
                 "--endpoint-reconciler-type=none",
             ],
             logs,

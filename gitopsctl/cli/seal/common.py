@@ -76,7 +76,6 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     """Seal ``secrets`` and print or write them as the common options ask."""
     from gitopsctl.sealing.scope import Scope
     from gitopsctl.sealing.sealedsecret import seal
-    from gitopsctl.sealing.store import merge_into_file
     from gitopsctl.yamlout import dump_all
 
     if options["merge_into"] and len(secrets) != 1:
@@ -87,6 +86,8 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     if options["to_stdout"]:
         app.terminal.emit_text(dump_all(sealed_objects))
         return
+    from gitopsctl.sealing.store import merge_into_file
+
     store = secret_store(app)
     if options["merge_into"]:
         target = Path(options["merge_into"])
