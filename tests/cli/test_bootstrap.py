@@ -35,6 +35,8 @@ EXPECTED_FLUX_ARGV = [
     "--personal",
 ]
 
+pytestmark = pytest.mark.needs_tools("helm")
+
 
 @dataclass
 class Bootstrap:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.harness.github import Token
 
 
@@ -16,6 +18,7 @@ def checks_by_name(stdout: str) -> dict[str, dict]:
     return {check["name"]: check for check in json.loads(stdout)["checks"]}
 
 
+@pytest.mark.needs_tools("helm", "kubeseal")
 def test_all_prerequisites_met(run_cli, cluster, github, git_world, monkeypatch):
     write_config(git_world.clone, github.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_classic_ok")
@@ -39,6 +42,7 @@ def test_all_prerequisites_met(run_cli, cluster, github, git_world, monkeypatch)
     assert "ghp_classic_ok" not in result.stdout + result.stderr
 
 
+@pytest.mark.needs_tools("helm")
 def test_reports_every_failure_at_once_and_exits_3(run_cli, git_world, github, monkeypatch, tmp_path):
     write_config(git_world.clone, github.url)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_revoked")

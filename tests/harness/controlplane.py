@@ -170,6 +170,7 @@ class ControlPlane:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         self.processes.clear()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _kubeconfig(server: str, pki: dict[str, Path]) -> str:

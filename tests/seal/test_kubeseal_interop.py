@@ -25,6 +25,8 @@ SECRET = {
     "stringData": {"note": "ünïcode"},
 }
 
+pytestmark = pytest.mark.needs_tools("kubeseal")
+
 
 def kubeseal(*args: str, stdin: str) -> str:
     result = subprocess.run(["kubeseal", *args], input=stdin, capture_output=True, text=True, timeout=60)
