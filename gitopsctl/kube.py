@@ -29,21 +29,19 @@ class Kube:
     request_timeout: str = REQUEST_TIMEOUT
 
     def global_flags(self) -> list[str]:
-        """--context/--kubeconfig, in the form kubectl, helm and flux all accept."""
-        flags = []
-        if self.kubeconfig:
-            flags.append(f"--kubeconfig={self.kubeconfig}")
-        if self.context:
-            flags.append(f"--context={self.context}")
-        return flags
+        """--context/--kubeconfig, in the form kubectl and flux accept."""
+        return self._selection("--context")
 
     def helm_flags(self) -> list[str]:
         """The same cluster selection in helm's spelling (--kube-context, not --context)."""
+        return self._selection("--kube-context")
+
+    def _selection(self, context_flag: str) -> list[str]:
         flags = []
         if self.kubeconfig:
             flags.append(f"--kubeconfig={self.kubeconfig}")
         if self.context:
-            flags.append(f"--kube-context={self.context}")
+            flags.append(f"{context_flag}={self.context}")
         return flags
 
     def kubectl(self, args: Sequence[str], *, stdin: str | None = None, timeout: float = 30.0) -> str:

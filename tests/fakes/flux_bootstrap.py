@@ -14,6 +14,12 @@ import tempfile
 from pathlib import Path
 
 from tests.fakes.flux_impl import DEFAULT_COMPONENTS, EXTRA_COMPONENTS, FluxError, kubectl, log
+from tests.harness.statuses import (
+    condition,
+    deployment_status,
+    git_repository_status,
+    kustomization_applied_status,
+)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -43,17 +49,6 @@ def status_patch(flags: dict[str, str], resource: str, name: str, status: dict) 
         "-p",
         json.dumps({"status": status}),
     )
-
-
-def condition(kind: str, status: str, reason: str, message: str) -> dict:
-    return {
-        "type": kind,
-        "status": status,
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": "2026-11-26T00:00:00Z",
-        "observedGeneration": 1,
-    }
 
 
 def bootstrap_github(flags: dict[str, str], token: str) -> None:
@@ -162,28 +157,7 @@ spec:
     )
     kubectl(flags, "apply", "-f", "-", stdin=deployments)
     for component in components:
-        status_patch(
-            flags,
-            "deployment",
-            component,
-            {
-                "observedGeneration": 1,
-                "replicas": 1,
-                "updatedReplicas": 1,
-                "availableReplicas": 1,
-                "readyReplicas": 1,
-                "conditions": [
-                    {
-                        "type": "Available",
-                        "status": "True",
-                        "reason": "MinimumReplicasAvailable",
-                        "message": "ok",
-                        "lastTransitionTime": "2026-11-26T00:00:00Z",
-                        "lastUpdateTime": "2026-11-26T00:00:00Z",
-                    }
-                ],
-            },
-        )
+        status_patch(flags, "deployment", component, deployment_status())
     log("✔ installed components")
     log("✔ reconciled components")
     log(f'► determining if source secret "flux-system/{flags.get("secret-name", "flux-system")}" exists')
@@ -207,22 +181,7 @@ spec:
     log("► applying sync manifests")
     kubectl(flags, "apply", "-f", str(target / "gotk-sync.yaml"))
     revision = f"{branch}@sha1:{head}"
-    status_patch(
-        flags,
-        "gitrepositories.source.toolkit.fluxcd.io",
-        "flux-system",
-        {
-            "observedGeneration": 1,
-            "artifact": {
-                "revision": revision,
-                "digest": "sha256:" + "0" * 64,
-                "path": "x",
-                "url": "http://x",
-                "lastUpdateTime": "2026-11-26T00:00:00Z",
-            },
-            "conditions": [condition("Ready", "True", "Succeeded", f"stored artifact for revision '{revision}'")],
-        },
-    )
+    status_patch(flags, "gitrepositories.source.toolkit.fluxcd.io", "flux-system", git_repository_status(revision))
     log("✔ reconciled sync configuration")
     log('◎ waiting for GitRepository "flux-system/flux-system" to be reconciled')
     log("✔ GitRepository reconciled successfully")
@@ -244,15 +203,7 @@ spec:
             f"'flux-system/flux-system' to become ready: '{message}']"
         )
     status_patch(
-        flags,
-        "kustomizations.kustomize.toolkit.fluxcd.io",
-        "flux-system",
-        {
-            "observedGeneration": 1,
-            "lastAppliedRevision": revision,
-            "lastAttemptedRevision": revision,
-            "conditions": [condition("Ready", "True", "ReconciliationSucceeded", f"Applied revision: {revision}")],
-        },
+        flags, "kustomizations.kustomize.toolkit.fluxcd.io", "flux-system", kustomization_applied_status(revision)
     )
     log("✔ Kustomization reconciled successfully")
     log("► confirming components are healthy")

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from tests.harness.controlplane import ControlPlane
+from tests.harness.statuses import (
+    condition,
+    deployment_status,
+    git_repository_status,
+    kustomization_applied_status,
+    now,
+)
 
 COMPONENTS = (
     "source-controller",
@@ -40,21 +46,6 @@ PATHS = {
     "deployments": "/apis/apps/v1/namespaces/{ns}/deployments/{name}",
     "jobs": "/apis/batch/v1/namespaces/{ns}/jobs/{name}",
 }
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def condition(kind: str, status: str, reason: str, message: str = "", generation: int = 1) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "status": status,
-        "reason": reason,
-        "message": message or reason,
-        "lastTransitionTime": now(),
-        "observedGeneration": generation,
-    }
 
 
 @dataclass
@@ -97,37 +88,7 @@ class FluxWorld:
             self.deployment_available(name, "flux-system")
 
     def deployment_available(self, name: str, namespace: str, available: bool = True) -> None:
-        self.set_status(
-            "deployments",
-            namespace,
-            name,
-            {
-                "observedGeneration": 1,
-                "replicas": 1,
-                "updatedReplicas": 1,
-                "availableReplicas": 1 if available else 0,
-                "readyReplicas": 1 if available else 0,
-                "conditions": [
-                    {
-                        "type": "Available",
-                        "status": "True" if available else "False",
-                        "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
-                        "message": "Deployment has minimum availability." if available else "not available",
-                        "lastUpdateTime": now(),
-                        "lastTransitionTime": now(),
-                    },
-                    # kstatus (helm --wait, Flux health checks) also wants the rollout finished.
-                    {
-                        "type": "Progressing",
-                        "status": "True",
-                        "reason": "NewReplicaSetAvailable",
-                        "message": "ReplicaSet has successfully progressed.",
-                        "lastUpdateTime": now(),
-                        "lastTransitionTime": now(),
-                    },
-                ],
-            },
-        )
+        self.set_status("deployments", namespace, name, deployment_status(available=available))
 
     def git_repository(self, url: str, sha: str, *, ready: bool = True) -> None:
         self.apply(f"""apiVersion: source.toolkit.fluxcd.io/v1
@@ -139,29 +100,8 @@ spec: {{interval: 1m, url: "{url}", ref: {{branch: main}}, secretRef: {{name: fl
         self.source_at(sha, ready=ready)
 
     def source_at(self, sha: str, *, ready: bool = True) -> None:
-        revision = f"main@sha1:{sha}"
         self.set_status(
-            "gitrepositories",
-            "flux-system",
-            "flux-system",
-            {
-                "observedGeneration": 1,
-                "artifact": {
-                    "revision": revision,
-                    "digest": "sha256:" + "0" * 64,
-                    "path": "x",
-                    "url": "http://x",
-                    "lastUpdateTime": now(),
-                },
-                "conditions": [
-                    condition(
-                        "Ready",
-                        "True" if ready else "False",
-                        "Succeeded" if ready else "GitOperationFailed",
-                        f"stored artifact for revision '{revision}'" if ready else "auth failed",
-                    )
-                ],
-            },
+            "gitrepositories", "flux-system", "flux-system", git_repository_status(f"main@sha1:{sha}", ready=ready)
         )
 
     def kustomizations(self, graph: dict[str, list[str]] | None = None, *, health_checked: bool = True) -> None:
@@ -191,21 +131,8 @@ spec:
         self.apply("".join(documents))
 
     def kustomization_applied(self, name: str, sha: str, *, inventory: list[str] | None = None) -> None:
-        revision = f"main@sha1:{sha}"
         self.set_status(
-            "kustomizations",
-            "flux-system",
-            name,
-            {
-                "observedGeneration": 1,
-                "lastAppliedRevision": revision,
-                "lastAttemptedRevision": revision,
-                "conditions": [
-                    condition("Ready", "True", "ReconciliationSucceeded", f"Applied revision: {revision}"),
-                    condition("Healthy", "True", "Succeeded", "Health check passed"),
-                ],
-                "inventory": {"entries": [{"id": entry, "v": "v1"} for entry in inventory or []]},
-            },
+            "kustomizations", "flux-system", name, kustomization_applied_status(f"main@sha1:{sha}", inventory)
         )
 
     def kustomization_failed(
