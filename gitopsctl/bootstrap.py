@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from gitopsctl.durations import format_duration
+from gitopsctl.flux.health import DEFAULT_COMPONENTS
 from gitopsctl.flux.objects import GIT_REPOSITORY, KUSTOMIZATION, FluxObject, revision_sha
 from gitopsctl.kube import Kube
 
@@ -24,6 +25,7 @@ class BootstrapSettings:
     personal: bool
     hostname: str
     path: str
+    components: tuple[str, ...]
     components_extra: tuple[str, ...]
     flux_version: str
     flux_namespace: str
@@ -58,6 +60,8 @@ def flux_bootstrap_args(settings: BootstrapSettings, kube_flags: list[str]) -> l
         "--read-write-key",
         f"--timeout={format_duration(settings.timeout)}",
     ]
+    if settings.components != DEFAULT_COMPONENTS:
+        args.append(f"--components={','.join(settings.components)}")
     if settings.components_extra:
         args.append(f"--components-extra={','.join(settings.components_extra)}")
     if settings.personal:

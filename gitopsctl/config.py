@@ -47,6 +47,14 @@ class AppsConfig:
 class FluxConfig:
     namespace: str = "flux-system"
     version: str = ""
+    components: list[str] = field(
+        default_factory=lambda: [
+            "source-controller",
+            "kustomize-controller",
+            "helm-controller",
+            "notification-controller",
+        ]
+    )
     components_extra: list[str] = field(
         default_factory=lambda: ["image-reflector-controller", "image-automation-controller"]
     )

@@ -3,6 +3,7 @@
 #   tools/build.sh              helm and kubeseal into $GITOPSCTL_TOOLS_DIR/bin (default .tools/bin)
 #   tools/build.sh control-plane etcd and kube-apiserver into $GITOPSCTL_E2E_CACHE/bin
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
+#   tools/build.sh flux-controllers  source- and kustomize-controller, into the same cache
 # A program is rebuilt only when its wrapper's go.sum changes, so warm runs take no time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,5 +42,10 @@ case "${1:-test-tools}" in
     stamp="$stamp -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
     build "$dest" kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "-s -w $stamp"
     ;;
-  *) echo "usage: tools/build.sh [test-tools|control-plane]" >&2; exit 2 ;;
+  flux-controllers)
+    dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
+    build "$dest" source-controller source-controller github.com/fluxcd/source-controller "-s -w"
+    build "$dest" kustomize-controller kustomize-controller github.com/fluxcd/kustomize-controller "-s -w"
+    ;;
+  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers]" >&2; exit 2 ;;
 esac

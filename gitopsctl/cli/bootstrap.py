@@ -83,6 +83,7 @@ def settings(app: Application, owner, repository, branch, personal, flux_version
         personal=github.personal if personal is None else personal,
         hostname=github.hostname,
         path=app.cluster_path,
+        components=tuple(config.flux.components),
         components_extra=tuple(config.flux.components_extra),
         flux_version=flux_version or config.flux.version,
         flux_namespace=config.flux.namespace,

@@ -34,12 +34,12 @@ def verify(app: Application, wait: bool, timeout: float, offline: bool, output: 
 
 
 def expectations(app: Application, target_sha: str):
-    from gitopsctl.flux.health import DEFAULT_COMPONENTS, Expectations
+    from gitopsctl.flux.health import Expectations
 
     config = app.config
     return Expectations(
         flux_namespace=config.flux.namespace,
-        components=(*DEFAULT_COMPONENTS, *config.flux.components_extra),
+        components=(*config.flux.components, *config.flux.components_extra),
         sealed_secrets=(config.sealed_secrets.controller_namespace, config.sealed_secrets.controller_name),
         target_sha=target_sha,
     )
