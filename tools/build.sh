@@ -3,7 +3,7 @@
 #   tools/build.sh              helm and kubeseal into $GITOPSCTL_TOOLS_DIR/bin (default .tools/bin)
 #   tools/build.sh control-plane etcd and kube-apiserver into $GITOPSCTL_E2E_CACHE/bin
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
-#   tools/build.sh flux-controllers  source- and kustomize-controller, into the same cache
+#   tools/build.sh flux-controllers  source-, kustomize- and the Sealed Secrets controller, same cache
 # A program is rebuilt only when its wrapper's go.sum changes, so warm runs take no time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +27,8 @@ version_of() { (cd "$here/$2" && go list -m -f '{{.Version}}' "$1"); }
 case "${1:-test-tools}" in
   test-tools)
     dest=${GITOPSCTL_TOOLS_DIR:-$here/../.tools}/bin
-    v=$(version_of github.com/bitnami/sealed-secrets kubeseal)
-    build "$dest" kubeseal kubeseal github.com/bitnami/sealed-secrets/cmd/kubeseal "-s -w -X main.VERSION=$v"
+    v=$(version_of github.com/bitnami/sealed-secrets sealed-secrets)
+    build "$dest" kubeseal sealed-secrets github.com/bitnami/sealed-secrets/cmd/kubeseal "-s -w -X main.VERSION=$v"
     v=$(version_of helm.sh/helm/v4 helm)
     build "$dest" helm helm helm.sh/helm/v4/cmd/helm "-s -w -X helm.sh/helm/v4/internal/version.version=$v"
     ;;
@@ -46,6 +46,9 @@ case "${1:-test-tools}" in
     dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
     build "$dest" source-controller source-controller github.com/fluxcd/source-controller "-s -w"
     build "$dest" kustomize-controller kustomize-controller github.com/fluxcd/kustomize-controller "-s -w"
+    v=$(version_of github.com/bitnami/sealed-secrets sealed-secrets)
+    build "$dest" sealed-secrets-controller sealed-secrets github.com/bitnami/sealed-secrets/cmd/controller \
+      "-s -w -X main.VERSION=$v"
     ;;
   *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers]" >&2; exit 2 ;;
 esac

@@ -8,6 +8,7 @@ repository is served over smart HTTP on loopback.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,31 +20,53 @@ from tests.harness.flux_controllers import FluxControllers
 from tests.harness.flux_state import FluxWorld
 from tests.harness.git import git
 from tests.harness.git_server import GitHttpServer
+from tests.harness.network import IsolatedNetwork, NetworkUnavailable
+from tests.harness.sealed_secrets_controller import SealedSecretsController
 
 CLUSTER = "flux/clusters/e2e"
 
 
+@dataclass
+class E2ECluster:
+    plane: ControlPlane
+    sealed_secrets: SealedSecretsController | None
+    why_no_sealed_secrets: str = ""
+
+
 @pytest.fixture(scope="module")
-def flux_cluster() -> Iterator[ControlPlane]:
+def e2e() -> Iterator[E2ECluster]:
+    network: IsolatedNetwork | None = None
+    reason = ""
     try:
-        plane = start_control_plane()
-    except ControlPlaneUnavailable as reason:
-        pytest.skip(f"control plane unavailable: {reason}")
+        network = IsolatedNetwork().create()
+    except NetworkUnavailable as error:
+        reason = str(error)
+    try:
+        plane = start_control_plane(network.host_ip if network else "127.0.0.1")
+    except ControlPlaneUnavailable as error:
+        if network:
+            network.delete()
+        pytest.skip(f"control plane unavailable: {error}")
     try:
         plane.kubectl("create", "namespace", "flux-system")
         FluxControllers(plane).start()
+        sealed = SealedSecretsController(plane, network).start() if network else None
         world = FluxWorld(plane)
         # The controllers run as processes here; these Deployments stand for them in verify.
-        world.apply(
-            "".join(
-                _stand_in(name) for name in ("source-controller", "kustomize-controller", "sealed-secrets-controller")
-            )
-        )
-        for name in ("source-controller", "kustomize-controller", "sealed-secrets-controller"):
+        names = ("source-controller", "kustomize-controller", "sealed-secrets-controller")
+        world.apply("".join(_stand_in(name) for name in names))
+        for name in names:
             world.deployment_available(name, "flux-system")
-        yield plane
+        yield E2ECluster(plane, sealed, reason)
     finally:
         plane.stop()
+        if network:
+            network.delete()
+
+
+@pytest.fixture(scope="module")
+def flux_cluster(e2e: E2ECluster) -> ControlPlane:
+    return e2e.plane
 
 
 @dataclass
@@ -124,6 +147,26 @@ spec:
     name: flux-system
 """,
     )
+    result.write(
+        f"{CLUSTER}/sealed-secrets.yaml",
+        """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: sealed-secrets
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./flux/sealed-secrets/e2e
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+""",
+    )
+    result.write(
+        "flux/sealed-secrets/e2e/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+    )
     result.write("flux/apps/settings.yaml", _config_map("2"))
     result.commit_and_push("GitOps layout for the end-to-end cluster")
     monkeypatch.setenv("KUBECONFIG", str(flux_cluster.kubeconfig))
@@ -171,6 +214,57 @@ def test_push_reconcile_verify_then_rollback(run_cli, flux_cluster, repo):
         ).stdout
     )["status"]["lastAppliedRevision"]
     assert applied == f"main@sha1:{head}"
+
+
+def test_sealed_secret_from_seal_to_secret_in_the_cluster(run_cli, e2e, repo, tmp_path):
+    if e2e.sealed_secrets is None:
+        pytest.skip(f"no test network for the Sealed Secrets controller: {e2e.why_no_sealed_secrets}")
+    base = ["--repo", str(repo.clone)]
+    # The certificate through the API server's service proxy, as kubeseal fetches it.
+    fetched = run_cli(*base, "seal", "fetch-cert")
+    assert fetched.exit_code == 0, fetched.stderr
+    password = "pa$$w0rd-e2e"
+    sealed = run_cli(
+        *base, "seal", "harbor-creds", "--username", "robot$e2e+ci", "--password-stdin", "-n", "default", input=password
+    )
+    assert sealed.exit_code == 0, sealed.stderr
+    repo.commit_and_push("Seal the Harbor credentials")
+    synced = run_cli(*base, "sync", "--wait", "--timeout", "120s")
+    assert synced.exit_code == 0, synced.stderr
+    secret = json.loads(e2e.plane.kubectl("get", "secret", "harbor-credentials", "-n", "default", "-o", "json").stdout)
+    expected = subprocess.run(
+        [
+            "kubectl",
+            "create",
+            "secret",
+            "docker-registry",
+            "x",
+            "--docker-server=192.168.0.40:5000",
+            "--docker-username=robot$e2e+ci",
+            f"--docker-password={password}",
+            "--dry-run=client",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert secret["type"] == "kubernetes.io/dockerconfigjson"
+    assert secret["data"] == json.loads(expected.stdout)["data"]
+
+    verified = run_cli(*base, "seal", "verify")
+    assert verified.exit_code == 0, verified.stderr
+    path = repo.clone / "flux/sealed-secrets/e2e/default-harbor-credentials.yaml"
+    before = path.read_text()
+    reencrypted = run_cli(*base, "seal", "reencrypt", str(path))
+    assert reencrypted.exit_code == 0, reencrypted.stderr
+    assert path.read_text() != before
+    assert run_cli(*base, "seal", "verify", str(path)).exit_code == 0
+    keys = e2e.sealed_secrets.keys_dir(tmp_path)
+    opened = run_cli("unseal", str(path), *[a for k in keys for a in ("--private-key", str(k))], "-o", "json")
+    assert json.loads(opened.stdout)["data"] == secret["data"]
 
 
 def _config_map(replicas: str) -> str:

@@ -50,13 +50,15 @@ def ensure_binaries() -> None:
 @dataclass
 class ControlPlane:
     workdir: Path
+    address: str = "127.0.0.1"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     kubeconfig: Path = field(init=False)
     server: str = field(init=False)
+    port: int = field(init=False)
 
     def start(self) -> ControlPlane:
         ensure_binaries()
-        pki = make_pki(self.workdir / "pki")
+        pki = make_pki(self.workdir / "pki", extra_ips=(self.address,))
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
         logs = self.workdir / "logs"
         logs.mkdir(exist_ok=True)
@@ -81,8 +83,8 @@ class ControlPlane:
             [
                 str(BIN / "kube-apiserver"),
                 f"--etcd-servers=http://127.0.0.1:{etcd_port}",
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
+                f"--bind-address={self.address}",
+                f"--advertise-address={self.address}",
                 f"--secure-port={api_port}",
                 f"--cert-dir={self.workdir / 'certs'}",
                 f"--tls-cert-file={pki['serving.crt']}",
@@ -99,7 +101,8 @@ class ControlPlane:
             ],
             logs,
         )
-        self.server = f"https://127.0.0.1:{api_port}"
+        self.server = f"https://{self.address}:{api_port}"
+        self.port = api_port
         self.kubeconfig = self.workdir / "kubeconfig"
         self.kubeconfig.write_text(_kubeconfig(self.server, pki))
         self._wait_ready(pki)
@@ -195,9 +198,10 @@ current-context: local
 """
 
 
-def start_control_plane() -> ControlPlane:
+def start_control_plane(address: str = "127.0.0.1") -> ControlPlane:
+    """etcd and kube-apiserver on ``address`` (loopback, or a test network's host side)."""
     workdir = Path(tempfile.mkdtemp(prefix="gitopsctl-cp-"))
-    plane = ControlPlane(workdir)
+    plane = ControlPlane(workdir, address)
     try:
         plane.start()
         plane.install_crds()

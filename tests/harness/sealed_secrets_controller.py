@@ -1,0 +1,172 @@
+"""The real Sealed Secrets controller, run the way it runs in a pod.
+
+It only knows in-cluster configuration: a service account token and CA under
+/var/run/secrets/kubernetes.io/serviceaccount and KUBERNETES_SERVICE_HOST/PORT. A private
+mount namespace gives it those files without touching the host, and the test network gives
+it an address the API server's service proxy will forward to (it refuses loopback).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.harness.controlplane import BIN, ControlPlane
+from tests.harness.network import IsolatedNetwork
+
+NAME = "sealed-secrets-controller"
+NAMESPACE = "flux-system"
+PORT = 8080
+
+
+@dataclass
+class SealedSecretsController:
+    plane: ControlPlane
+    network: IsolatedNetwork
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.network.namespace_ip}:{PORT}"
+
+    def start(self) -> SealedSecretsController:
+        plane = self.plane
+        plane.kubectl("create", "serviceaccount", NAME, "-n", NAMESPACE)
+        # The chart's RBAC is narrower; the tests exercise gitopsctl, not the chart.
+        plane.kubectl(
+            "create", "clusterrolebinding", NAME, "--clusterrole=cluster-admin", f"--serviceaccount={NAMESPACE}:{NAME}"
+        )
+        token = plane.kubectl("create", "token", NAME, "-n", NAMESPACE, "--duration=6h").stdout.strip()
+        account = plane.workdir / "serviceaccount"
+        account.mkdir()
+        (account / "token").write_text(token)
+        (account / "ca.crt").write_bytes((plane.workdir / "pki" / "ca.crt").read_bytes())
+        (account / "namespace").write_text(NAMESPACE)
+        mounts = (
+            "mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && "
+            f"mount --bind {shlex.quote(str(account))} /run/secrets/kubernetes.io/serviceaccount && "
+            f"exec {shlex.quote(str(BIN / NAME))} --listen-addr={self.network.namespace_ip}:{PORT} "
+            f"--listen-metrics-addr={self.network.namespace_ip}:{PORT + 1} --key-renew-period=0"
+        )
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "KUBERNETES_SERVICE_HOST": plane.address,
+            "KUBERNETES_SERVICE_PORT": str(plane.port),
+            "POD_NAMESPACE": NAMESPACE,
+        }
+        log = open(plane.workdir / "logs" / f"{NAME}.log", "wb")  # noqa: SIM115 - closed with the process
+        plane.processes.append(
+            subprocess.Popen(
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    self.network.name,
+                    "unshare",
+                    "-m",
+                    "--propagation",
+                    "private",
+                    "sh",
+                    "-c",
+                    mounts,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        )
+        self._service()
+        self._wait_healthy()
+        return self
+
+    def _service(self) -> None:
+        """A Service whose endpoint is the process: the API server proxies only to addresses that
+        belong to a Pod, so a Pod object stands for the process and carries its address."""
+        ip = self.network.namespace_ip
+        pod = f"{NAME}-0"
+        self.plane.kubectl(
+            "apply",
+            "-f",
+            "-",
+            stdin=f"""apiVersion: v1
+kind: Pod
+metadata: {{name: {pod}, namespace: {NAMESPACE}, labels: {{app: {NAME}}}}}
+spec:
+  containers: [{{name: controller, image: "docker.io/bitnami/sealed-secrets-controller:0.38.4"}}]
+""",
+        )
+        self.plane.kubectl(
+            "patch",
+            "pod",
+            pod,
+            "-n",
+            NAMESPACE,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            f'{{"status": {{"phase": "Running", "podIP": "{ip}", "podIPs": [{{"ip": "{ip}"}}]}}}}',
+        )
+        self.plane.kubectl(
+            "apply",
+            "-f",
+            "-",
+            stdin=f"""apiVersion: v1
+kind: Service
+metadata: {{name: {NAME}, namespace: {NAMESPACE}}}
+spec:
+  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: {NAME}-test
+  namespace: {NAMESPACE}
+  labels: {{kubernetes.io/service-name: {NAME}}}
+addressType: IPv4
+ports: [{{name: http, port: {PORT}, protocol: TCP}}]
+endpoints:
+- addresses: ["{ip}"]
+  conditions: {{ready: true}}
+  targetRef: {{kind: Pod, name: {pod}, namespace: {NAMESPACE}}}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {{name: {NAME}, namespace: {NAMESPACE}}}
+subsets:
+- addresses: [{{ip: "{ip}", targetRef: {{kind: Pod, name: {pod}, namespace: {NAMESPACE}}}}}]
+  ports: [{{name: http, port: {PORT}}}]
+""",
+        )
+
+    def _wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/v1/cert.pem", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the Sealed Secrets controller did not come up:\n{self.plane.log_tail()}")
+
+    def keys_dir(self, into: Path) -> list[Path]:
+        """The controller's private keys (its backup), for offline unsealing in tests."""
+        import base64
+        import json
+
+        secrets = json.loads(
+            self.plane.kubectl(
+                "get", "secrets", "-n", NAMESPACE, "-l", "sealedsecrets.bitnami.com/sealed-secrets-key", "-o", "json"
+            ).stdout
+        )
+        paths = []
+        for index, item in enumerate(secrets["items"]):
+            path = into / f"key-{index}.pem"
+            path.write_bytes(base64.b64decode(item["data"]["tls.key"]))
+            paths.append(path)
+        return paths
