@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
-from gitopsctl.flux.health import Expectations, Finding, Report, evaluate
+from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Report, evaluate
 from gitopsctl.kube import Kube
 
 
@@ -15,12 +15,12 @@ from gitopsctl.kube import Kube
 class Verifier:
     kube: Kube
     expect: Expectations
-    remote_note: str = ""
+    commits_behind: CommitsBehind | None = None
 
     focus: Callable[[Finding], bool] | None = None
 
     def check(self) -> Report:
-        report = evaluate(read_state(self.kube), self.expect, remote_note=self.remote_note)
+        report = evaluate(read_state(self.kube), self.expect, commits_behind=self.commits_behind)
         return report.only(self.focus) if self.focus else report
 
     def wait(self, timeout: float, on_report: Callable[[Report], None]) -> Report:

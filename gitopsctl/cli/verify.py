@@ -54,6 +54,16 @@ def branch_head(app: Application) -> str:
     return Git(app.runner, app.repo).remote_head("origin", app.config.github.branch)
 
 
+def commits_counter(app: Application):
+    """Counts commits between two SHAs in the operator's clone (None when it lacks them)."""
+    from gitopsctl.git import Git
+
+    if not app.in_repository:
+        return None
+    git = Git(app.runner, app.repo)
+    return git.commits_between
+
+
 def run_verification(
     app: Application, *, wait: bool, timeout: float, output: str, target_sha: str | None = None, focus=None
 ):
@@ -62,7 +72,7 @@ def run_verification(
     from gitopsctl.verification import Verifier
 
     head = target_sha if target_sha is not None else branch_head(app)
-    verifier = Verifier(app.kube, expectations(app, head), focus=focus)
+    verifier = Verifier(app.kube, expectations(app, head), focus=focus, commits_behind=commits_counter(app))
     terminal = app.terminal
     if head:
         terminal.action(f"verifying cluster against {app.config.github.branch}@{head[:8]}")

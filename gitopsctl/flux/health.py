@@ -68,10 +68,14 @@ class Report:
         }
 
 
-def evaluate(state: ClusterState, expect: Expectations, *, remote_note: str = "") -> Report:
+CommitsBehind = Callable[[str, str], "int | None"]
+
+
+def evaluate(state: ClusterState, expect: Expectations, *, commits_behind: CommitsBehind | None = None) -> Report:
+    """Judge ``state``; ``commits_behind(old, new)`` counts how far a source lags, when it can."""
     findings: list[Finding] = []
     findings += _controllers(state, expect)
-    findings += _sources(state, expect, remote_note)
+    findings += _sources(state, expect, commits_behind)
     kustomization_findings, order = _kustomizations(state, expect)
     findings += kustomization_findings
     findings += _images(state)
@@ -112,7 +116,7 @@ def _controllers(state: ClusterState, expect: Expectations) -> Iterable[Finding]
         yield Finding("controllers", label, OK if ready else WAITING, detail)
 
 
-def _sources(state: ClusterState, expect: Expectations, remote_note: str) -> Iterable[Finding]:
+def _sources(state: ClusterState, expect: Expectations, commits_behind: CommitsBehind | None) -> Iterable[Finding]:
     for source in state.of_kind("GitRepository"):
         subject = f"GitRepository {source.key}"
         if source.suspended:
@@ -126,12 +130,13 @@ def _sources(state: ClusterState, expect: Expectations, remote_note: str) -> Ite
             status = WAITING if ready.status == "Unknown" else FAILED
             yield Finding("sync", subject, status, f"{ready.reason}: {ready.message}")
         elif expect.target_sha and artifact != expect.target_sha:
-            note = f" ({remote_note})" if remote_note else ""
+            count = commits_behind(artifact, expect.target_sha) if commits_behind else None
+            by = f" by {count} commit{'s' if count != 1 else ''}" if count is not None else ""
             yield Finding(
                 "sync",
                 subject,
                 WAITING,
-                f"behind: has {artifact[:8]}, the branch head is {expect.target_sha[:8]}{note}",
+                f"behind{by}: has {artifact[:8]}, the branch head is {expect.target_sha[:8]}",
             )
         else:
             where = "in sync with the branch head" if expect.target_sha else "ready"

@@ -117,7 +117,7 @@ def test_source_behind_the_remote_head(run_cli, world, git_world):
     subprocess.run(["git", "push", "-q", "origin", "main"], cwd=git_world.clone, check=True)
     result = verify(run_cli, git_world)
     assert result.exit_code == 4
-    assert f"behind: has {old[:8]}, the branch head is {new[:8]}" in result.stderr
+    assert f"behind by 1 commit: has {old[:8]}, the branch head is {new[:8]}" in result.stderr
     assert f"applied {old[:8]}, waiting for {new[:8]}" in result.stderr
 
 
