@@ -206,6 +206,20 @@ def test_failed_certificate_step_resumes(run_cli, world):
     assert run_bootstrap(run_cli, world).exit_code == 0
 
 
+def test_failed_verify_step_exits_4_and_resumes(run_cli, world, monkeypatch):
+    monkeypatch.setenv("FAKE_FLUX_DEGRADED", "kustomize-controller")
+    failed = run_cli(
+        "--repo", str(world.repo), "bootstrap", "--timeout", "5s", "--controller-url", world.controller.url
+    )
+    assert failed.exit_code == 4
+    assert "✗ timed out: 1 not healthy: kustomize-controller" in failed.stderr
+    assert "Flux did not become ready in time" in failed.stderr
+    FluxWorld(world.cluster).deployment_available("kustomize-controller", "flux-system")
+    resumed = run_bootstrap(run_cli, world)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "Flux is already bootstrapped with these settings" in resumed.stderr
+
+
 def test_a_different_path_stops_with_the_difference(run_cli, world, flux_calls):
     assert run_bootstrap(run_cli, world).exit_code == 0
     result = run_cli(

@@ -2,7 +2,8 @@
 real API server (pkg/bootstrap in fluxcd/flux2): commit the manifests, apply them, wait.
 
 The GitHub repository is $FAKE_FLUX_GITHUB_REMOTE (a bare repo). $FAKE_FLUX_FAIL=health makes
-the final health wait fail after everything was pushed and applied, as real bootstraps do.
+the final health wait fail after everything was pushed and applied, as real bootstraps do;
+$FAKE_FLUX_DEGRADED=<component> leaves that controller unavailable although bootstrap succeeds.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ spec:
     )
     kubectl(flags, "apply", "-f", "-", stdin=deployments)
     for component in components:
-        status_patch(flags, "deployment", component, deployment_status())
+        degraded = component == os.environ.get("FAKE_FLUX_DEGRADED")
+        status_patch(flags, "deployment", component, deployment_status(available=not degraded))
     log("✔ installed components")
     log("✔ reconciled components")
     log(f'► determining if source secret "flux-system/{flags.get("secret-name", "flux-system")}" exists')
