@@ -161,4 +161,21 @@ def main() -> None:
         cli.main(prog_name="gitopsctl")
     except KeyboardInterrupt:
         sys.stderr.write("✗ interrupted\n")
-        sys.exit(ExitCode.INTERRUPTED)
+        _exit_now(ExitCode.INTERRUPTED)
+    except SystemExit as exit:
+        if exit.code == ExitCode.INTERRUPTED:
+            _exit_now(ExitCode.INTERRUPTED)
+        raise
+
+
+def _exit_now(code: int) -> None:
+    """Leave at once after Ctrl-C, once the command has restored what it must and said so.
+
+    A child interrupted while it was being started leaves sh's watcher and timeout threads
+    behind, and a normal exit would wait for them (up to the child's timeout).
+    """
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from gitopsctl.cli.terminal import Terminal
-from gitopsctl.errors import GitopsctlError, InputError
+from gitopsctl.errors import InputError
 
 if TYPE_CHECKING:
     from gitopsctl.config import Config
@@ -103,11 +103,6 @@ class Application:
             kubeconfig=self.kubeconfig,
             request_timeout=self.request_timeout,
         )
-
-    def abort(self, message: str, *, code: int = 1) -> NoReturn:
-        error = GitopsctlError(message)
-        error.exit_code = code
-        raise error
 
 
 def find_git_top_level(start: Path) -> Path | None:

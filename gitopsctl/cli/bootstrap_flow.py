@@ -50,6 +50,12 @@ class BootstrapFlow:
 
     def run(self) -> None:
         try:
+            self._run_steps()
+        finally:
+            self.app.terminal.summary()
+
+    def _run_steps(self) -> None:
+        try:
             self._step("prerequisites", self.prerequisites)
             self._step("flux", self.flux)
             self._step("sealed secrets", self.sealed_secrets)

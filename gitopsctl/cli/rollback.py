@@ -48,7 +48,10 @@ def rollback(
     if dry_run:
         flow.show_plan(target, no_push=no_push)
         return
-    pushed = flow.execute(target, push=not no_push)
+    try:
+        pushed = flow.execute(target, push=not no_push)
+    finally:
+        app.terminal.summary()
     if pushed is None or no_wait:
         return
     report = flow.wait(pushed, timeout)

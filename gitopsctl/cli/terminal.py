@@ -118,6 +118,18 @@ class Terminal:
         self.steps.append(StepRecord(title, elapsed, ok=True))
         self.success(f"{title} ({elapsed:.1f}s)")
 
+    def summary(self) -> None:
+        """One line after a multi-step command: every step with its time."""
+        if self.quiet or not self.steps:
+            return
+        total = sum(step.seconds for step in self.steps)
+        parts = " · ".join(f"{step.title} {step.seconds:.1f}s" for step in self.steps)
+        failed = any(not step.ok for step in self.steps)
+        self._write_err(
+            f"{FAILURE if failed else SUCCESS} {len(self.steps)} steps in {total:.1f}s: {parts}",
+            style="red" if failed else "dim",
+        )
+
     # -- data -----------------------------------------------------------------------------
     # Data on stdout is what the user asked for and is never built from plaintext secrets;
     # it is not passed through the redactor, which could corrupt it (a secret "alpha" inside

@@ -269,13 +269,18 @@ def test_interrupt_before_the_push_restores_head(world, git_world, cluster):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        env={**os.environ, "KUBECONFIG": str(cluster.kubeconfig)},
+        env={**os.environ, "KUBECONFIG": str(cluster.kubeconfig), "PYTHONFAULTHANDLER": "1"},
     )
     deadline = time.monotonic() + 30
     while not started.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-    _, stderr = process.communicate(timeout=30)
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack
+        _, stderr = process.communicate(timeout=30)
+        pytest.fail(f"still running 30 s after Ctrl-C:\n{stderr}")
     assert process.returncode == 130, stderr
     assert "interrupted before the push: the repository is back at" in stderr
     assert snapshot(git_world) == before
