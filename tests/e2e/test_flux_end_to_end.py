@@ -17,6 +17,7 @@ import pytest
 
 from tests.harness.controlplane import ControlPlane, ControlPlaneUnavailable, start_control_plane
 from tests.harness.flux_controllers import FluxControllers
+from tests.harness.flux_manifests import gotk_sync
 from tests.harness.flux_state import FluxWorld
 from tests.harness.git import git
 from tests.harness.git_server import GitHttpServer
@@ -102,32 +103,10 @@ def repo(flux_cluster, tmp_path, monkeypatch) -> Iterator[Repo]:
         '[cluster]\nname = "e2e"\n\n[flux]\ncomponents_extra = []\n'
         'components = ["source-controller", "kustomize-controller"]\n',
     )
+    # The loopback server needs no credentials, so no secretRef.
     result.write(
         f"{CLUSTER}/flux-system/gotk-sync.yaml",
-        f"""apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m
-  ref:
-    branch: main
-  url: {server.url}/gitops.git
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./{CLUSTER}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-""",
+        gotk_sync(f"{server.url}/gitops.git", "main", f"./{CLUSTER}", interval="10m", secret=None),
     )
     result.write(
         f"{CLUSTER}/apps.yaml",

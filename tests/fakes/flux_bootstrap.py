@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from tests.fakes.flux_impl import DEFAULT_COMPONENTS, EXTRA_COMPONENTS, FluxError, kubectl, log
+from tests.harness.flux_manifests import gotk_sync
 from tests.harness.statuses import (
     condition,
     deployment_status,
@@ -100,32 +101,7 @@ def bootstrap_github(flags: dict[str, str], token: str) -> None:
     target = repo / path / "flux-system"
     target.mkdir(parents=True, exist_ok=True)
     (target / "gotk-components.yaml").write_text("# Flux components: " + ", ".join(components) + "\n")
-    (target / "gotk-sync.yaml").write_text(f"""apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: {flags.get("interval", "1m0s")}
-  ref:
-    branch: {branch}
-  secretRef:
-    name: flux-system
-  url: {url}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: {path}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-""")
+    (target / "gotk-sync.yaml").write_text(gotk_sync(url, branch, path, interval=flags.get("interval", "1m0s")))
     (target / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
         "resources:\n- gotk-components.yaml\n- gotk-sync.yaml\n"

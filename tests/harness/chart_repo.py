@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import subprocess
-import threading
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+
+from tests.harness.http import LoopbackServer
 
 CHART_YAML = """apiVersion: v2
 name: sealed-secrets
@@ -49,7 +50,7 @@ spec:
 """
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
+class QuietFiles(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -69,14 +70,12 @@ class ChartRepository:
             subprocess.run(
                 ["helm", "package", str(source), "-d", str(self.root)], check=True, capture_output=True, timeout=60
             )
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(self.root)))
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = LoopbackServer(functools.partial(QuietFiles, directory=str(self.root)))
+        self.url = self._server.url
         subprocess.run(
             ["helm", "repo", "index", str(self.root), "--url", self.url], check=True, capture_output=True, timeout=60
         )
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

@@ -34,17 +34,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def ensure_binaries() -> None:
-    if shutil.which("go") is None and not (BIN / "kube-apiserver").exists():
-        raise ControlPlaneUnavailable("Go is not installed, so etcd and kube-apiserver cannot be built")
+def ensure_built(target: str, probe: str, what: str) -> None:
+    """Build a tools/build.sh target (a no-op when cached); unavailable without Go."""
+    if shutil.which("go") is None and not (BIN / probe).exists():
+        raise ControlPlaneUnavailable(f"Go is not installed, so {what} cannot be built")
     result = subprocess.run(
-        ["bash", str(ROOT / "tools" / "build.sh"), "control-plane"],
-        capture_output=True,
-        text=True,
-        timeout=3600,
+        ["bash", str(ROOT / "tools" / "build.sh"), target], capture_output=True, text=True, timeout=3600
     )
     if result.returncode != 0:
-        raise RuntimeError(f"building the control plane failed:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"building {what} failed:\n{result.stderr[-4000:]}")
 
 
 @dataclass
@@ -57,7 +55,7 @@ class ControlPlane:
     port: int = field(init=False)
 
     def start(self) -> ControlPlane:
-        ensure_binaries()
+        ensure_built("control-plane", "kube-apiserver", "etcd and kube-apiserver")
         pki = make_pki(self.workdir / "pki", extra_ips=(self.address,))
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
         logs = self.workdir / "logs"

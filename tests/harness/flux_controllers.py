@@ -10,19 +10,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from tests.harness.controlplane import BIN, ROOT, ControlPlane, ControlPlaneUnavailable, free_port
-
-
-def ensure_built() -> None:
-    import shutil
-
-    if shutil.which("go") is None and not (BIN / "kustomize-controller").exists():
-        raise ControlPlaneUnavailable("Go is not installed, so the Flux controllers cannot be built")
-    result = subprocess.run(
-        ["bash", str(ROOT / "tools" / "build.sh"), "flux-controllers"], capture_output=True, text=True, timeout=3600
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"building the Flux controllers failed:\n{result.stderr[-4000:]}")
+from tests.harness.controlplane import BIN, ControlPlane, ensure_built, free_port
 
 
 @dataclass
@@ -32,7 +20,7 @@ class FluxControllers:
     health: dict[str, int] = field(default_factory=dict)
 
     def start(self) -> FluxControllers:
-        ensure_built()
+        ensure_built("flux-controllers", "kustomize-controller", "the Flux controllers")
         storage = free_port()
         artifacts = self.plane.workdir / "artifacts"
         artifacts.mkdir(exist_ok=True)  # source-controller refuses a storage path that does not exist

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from tests.harness.http import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -22,10 +22,7 @@ class GitHttpServer:
     def start(self) -> GitHttpServer:
         root = str(self.project_root)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._cgi()
 
@@ -58,25 +55,18 @@ class GitHttpServer:
                 result = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=env, timeout=120)
                 head, _, payload = result.stdout.partition(b"\r\n\r\n")
                 status = 200
-                headers = []
+                headers = {}
                 for line in head.decode("latin-1").split("\r\n"):
                     name, _, value = line.partition(":")
                     if name.lower() == "status":
                         status = int(value.strip().split()[0])
                     elif name:
-                        headers.append((name, value.strip()))
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                        headers[name] = value.strip()
+                self.answer(status, payload, headers)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LoopbackServer(Handler)
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

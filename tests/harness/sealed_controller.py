@@ -7,9 +7,7 @@ certificate, without kind and apiVersion), as pkg/controller/server.go serves th
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -18,6 +16,7 @@ from gitopsctl.errors import InputError
 from gitopsctl.sealing.certificate import load_certificate
 from gitopsctl.sealing.sealedsecret import seal, unseal
 from gitopsctl.sealing.secret import secrets_from_manifests
+from tests.harness.http import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -29,10 +28,7 @@ class FakeSealedSecretsController:
     def start(self) -> FakeSealedSecretsController:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 fake.calls.append(f"GET {self.path}")
                 if self.path == "/v1/cert.pem":
@@ -62,20 +58,14 @@ class FakeSealedSecretsController:
                 return self._answer(404, b"not found", "text/plain")
 
             def _answer(self, status: int, payload: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.answer(status, payload, {"Content-Type": content_type})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LoopbackServer(Handler)
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _scope(sealed: dict[str, Any]):  # type: ignore[no-untyped-def]
