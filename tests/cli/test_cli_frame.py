@@ -91,3 +91,22 @@ def test_an_unexpected_error_is_one_redacted_line(run_cli, monkeypatch):
     assert "Traceback" not in result.stderr
     verbose = run_cli("-vv", "doctor")
     assert "Traceback" in verbose.stderr and "hunter2-secret-value" not in verbose.stderr
+
+
+def test_subcommand_options_have_environment_twins(run_cli):
+    from tests.conftest import TEST_CERT
+
+    result = run_cli(
+        "seal",
+        "harbor-creds",
+        "--password-stdin",
+        "-n",
+        "default",
+        "--cert",
+        str(TEST_CERT),
+        "--stdout",
+        input="password1",
+        env={"GITOPSCTL_SEAL_HARBOR_CREDS_USERNAME": "robot$env+ci"},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "kind: SealedSecret" in result.stdout
