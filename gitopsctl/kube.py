@@ -54,10 +54,7 @@ class Kube:
             ).stdout
         except ToolFailed as error:
             if _is_connection_error(error.stderr):
-                raise ClusterUnreachable(
-                    f"the cluster is unreachable: {error.message.split(': ', 1)[-1]}",
-                    hint="check --context/--kubeconfig and that the API server is up (kubectl cluster-info)",
-                ) from None
+                raise unreachable(error) from None
             raise
 
     def server_version(self) -> str:
@@ -65,10 +62,7 @@ class Kube:
             document = json.loads(self.kubectl(["version", "-o", "json"]))
         except ToolFailed as error:
             # `kubectl version` fails only when it cannot talk to the server.
-            raise ClusterUnreachable(
-                f"the cluster is unreachable: {error.message.split(': ', 1)[-1]}",
-                hint="check --context/--kubeconfig and that the API server is up (kubectl cluster-info)",
-            ) from None
+            raise unreachable(error) from None
         version = document.get("serverVersion", {}).get("gitVersion")
         if not version:
             raise ClusterUnreachable("the cluster did not report its version", hint="check the kube context")
@@ -97,6 +91,13 @@ class Kube:
 
     def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
         self.kubectl(["patch", "-n", namespace, kind, name, "--type=merge", "-p", json.dumps(patch)])
+
+
+def unreachable(error: ToolFailed) -> ClusterUnreachable:
+    return ClusterUnreachable(
+        f"the cluster is unreachable: {error.message.split(': ', 1)[-1]}",
+        hint="check --context/--kubeconfig and that the API server is up (kubectl cluster-info)",
+    )
 
 
 _CONNECTION_MARKERS = (

@@ -31,11 +31,11 @@ class LazyGroup(click.Group):
     """Imports a command's module only when that command is needed."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, (module, _) in COMMANDS.items() if _module_exists(module))
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
-        if target is None or not _module_exists(target[0]):
+        if target is None:
             return None
         module = importlib.import_module(target[0])
         command: click.Command = getattr(module, target[1])
@@ -69,12 +69,6 @@ def _report_bug(ctx: click.Context, error: Exception) -> None:
         terminal.info(redact("".join(traceback.format_exception(error))))
     else:
         terminal.info("this is a bug in gitopsctl: please report it with the output of -vv")
-
-
-def _module_exists(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 def _terminal(ctx: click.Context):

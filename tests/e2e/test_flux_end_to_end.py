@@ -8,7 +8,6 @@ repository is served over smart HTTP on loopback.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from tests.harness.flux_manifests import gotk_sync
 from tests.harness.flux_state import FluxWorld
 from tests.harness.git import git
 from tests.harness.git_server import GitHttpServer
+from tests.harness.kubectl_secrets import kubectl_docker_registry_data
 from tests.harness.network import IsolatedNetwork, NetworkUnavailable
 from tests.harness.sealed_secrets_controller import SealedSecretsController
 
@@ -211,27 +211,8 @@ def test_sealed_secret_from_seal_to_secret_in_the_cluster(run_cli, e2e, repo, tm
     synced = run_cli(*base, "sync", "--wait", "--timeout", "120s")
     assert synced.exit_code == 0, synced.stderr
     secret = json.loads(e2e.plane.kubectl("get", "secret", "harbor-credentials", "-n", "default", "-o", "json").stdout)
-    expected = subprocess.run(
-        [
-            "kubectl",
-            "create",
-            "secret",
-            "docker-registry",
-            "x",
-            "--docker-server=192.168.0.40:5000",
-            "--docker-username=robot$e2e+ci",
-            f"--docker-password={password}",
-            "--dry-run=client",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
     assert secret["type"] == "kubernetes.io/dockerconfigjson"
-    assert secret["data"] == json.loads(expected.stdout)["data"]
+    assert secret["data"] == kubectl_docker_registry_data("robot$e2e+ci", password)
 
     verified = run_cli(*base, "seal", "verify")
     assert verified.exit_code == 0, verified.stderr

@@ -10,6 +10,7 @@ import pytest
 
 from gitopsctl.kustomize_files import load_yaml_documents
 from tests.conftest import TEST_CERT, TEST_KEY
+from tests.harness.kubectl_secrets import kubectl_docker_registry_data
 
 SECRET = {
     "apiVersion": "v1",
@@ -75,27 +76,8 @@ def test_kubeseal_output_opens_with_gitopsctl_and_agrees_on_all_but_ciphertexts(
 
 def test_docker_registry_secret_matches_kubectl(run_cli, tmp_path):
     password = "s3cr&t<with>$pecial"
-    expected = subprocess.run(
-        [
-            "kubectl",
-            "create",
-            "secret",
-            "docker-registry",
-            "harbor-credentials",
-            "--namespace=default",
-            "--docker-server=192.168.0.40:5000",
-            "--docker-username=robot$homelab+ci",
-            f"--docker-password={password}",
-            "--dry-run=client",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    kubectl_config = base64.b64decode(json.loads(expected.stdout)["data"][".dockerconfigjson"])
+    reference = kubectl_docker_registry_data("robot$homelab+ci", password)
+    kubectl_config = base64.b64decode(reference[".dockerconfigjson"])
     sealed = run_cli(
         "seal",
         "harbor-creds",
