@@ -11,10 +11,28 @@ from dataclasses import dataclass, field
 
 from gitopsctl.durations import format_duration
 from gitopsctl.flux.health import DEFAULT_COMPONENTS
-from gitopsctl.flux.objects import GIT_REPOSITORY, KUSTOMIZATION, FluxObject, revision_sha
+from gitopsctl.flux.objects import DEPLOYMENT, GIT_REPOSITORY, KUSTOMIZATION, FluxObject, revision_sha
 from gitopsctl.kube import Kube
+from gitopsctl.versions import parse_version
 
 HELM_REPO_ALIAS = "sealed-secrets"
+# flux install labels its namespace (and every component) with the Flux version it installed.
+FLUX_VERSION_LABEL = "app.kubernetes.io/version"
+SEALING_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key"
+
+
+def keep_the_keys_advice(controller_namespace: str) -> str:
+    """How to move or reinstall Flux without destroying the Sealed Secrets controller's keys.
+
+    A plain `flux uninstall` deletes the Flux namespace, and with it the controller and its
+    private keys when (as here) it lives there: every SealedSecret in Git becomes undecryptable.
+    The backup is encrypted by openssl, which asks for the passphrase itself (never in argv).
+    """
+    return (
+        f"back up the sealing keys first (kubectl get secret -n {controller_namespace} -l {SEALING_KEY_LABEL} "
+        "-o yaml | openssl enc -aes-256-cbc -pbkdf2 -salt -out sealing-keys.yaml.enc), "
+        "then flux uninstall --keep-namespace and bootstrap again"
+    )
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,11 @@ class BootstrapSettings:
     @property
     def sync_path(self) -> str:
         return "./" + self.path.strip("./").strip("/")
+
+    @property
+    def push_url(self) -> str:
+        """Where the operator's clone pushes: the repository flux bootstrap syncs."""
+        return f"git@{self.hostname}:{self.owner}/{self.repository}.git"
 
     @property
     def repository_url(self) -> str:
@@ -101,23 +124,40 @@ class ExistingFlux:
     branch: str
     applied: str
     ready: bool
+    version: str = ""  # as the namespace label says it, e.g. v2.9.5; "" when unlabelled
+    missing_controllers: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+
+    def older_than(self, wanted: tuple[int, int, int] | None) -> bool:
+        installed = parse_version(self.version)
+        return wanted is not None and installed is not None and installed < wanted
 
 
 def existing_flux(kube: Kube, settings: BootstrapSettings) -> ExistingFlux | None:
-    """Flux as a previous bootstrap left it, and how it differs from ``settings``."""
-    items = kube.get_all([KUSTOMIZATION, GIT_REPOSITORY], namespace=settings.flux_namespace)
+    """Flux as a previous bootstrap left it, and how it differs from ``settings``.
+
+    None when Flux was never bootstrapped here: no sync objects, or not even the Flux CRDs.
+    """
+    items = kube.get_all(["namespaces", KUSTOMIZATION, GIT_REPOSITORY, DEPLOYMENT], namespace=settings.flux_namespace)
     objects = {(i["kind"], i["metadata"]["name"]): FluxObject.from_json(i) for i in items}
     kustomization = objects.get(("Kustomization", "flux-system"))
     source = objects.get(("GitRepository", "flux-system"))
     if kustomization is None or source is None:
         return None
+    namespace = objects.get(("Namespace", settings.flux_namespace))
+    labels: dict[str, str] = {}
+    if namespace is not None:
+        labels = (namespace.raw.get("metadata") or {}).get("labels") or {}
     found = ExistingFlux(
         path=str(kustomization.spec.get("path", "")),
         url=str(source.spec.get("url", "")),
         branch=str((source.spec.get("ref") or {}).get("branch", "")),
         applied=revision_sha(kustomization.last_applied_revision),
         ready=kustomization.ready and source.ready,
+        version=str(labels.get(FLUX_VERSION_LABEL, "")),
+        missing_controllers=[
+            c for c in (*settings.components, *settings.components_extra) if ("Deployment", c) not in objects
+        ],
     )
     if found.path.rstrip("/") != settings.sync_path:
         found.differences.append(f"path: the cluster syncs {found.path}, this bootstrap wants {settings.sync_path}")

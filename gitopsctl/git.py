@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
-from gitopsctl.errors import ToolFailed
+from gitopsctl.errors import InputError, ToolFailed
 from gitopsctl.runner import Runner
 
 GIT_TIMEOUT = 60.0
@@ -26,12 +27,78 @@ class Git:
         output = self.run("ls-remote", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
         return output.split()[0] if output.strip() else ""
 
+    def remote_url(self, remote: str) -> str | None:
+        """The URL of ``remote``; None when the repository has no such remote."""
+        try:
+            return self.run("remote", "get-url", remote).strip() or None
+        except ToolFailed:
+            return None
+
+    def require_published(self, remote: str, branch: str, *, suggested_url: str) -> None:
+        """Refuse, before anything changes, a clone whose branch cannot take a push and a pull.
+
+        A `git init` without a remote, or a branch that tracks nothing, would otherwise surface
+        as git's raw text half-way through a command (or as a rejected push afterwards).
+        """
+        if self.remote_url(remote) is None:
+            raise InputError(
+                f"the repository has no remote '{remote}'",
+                hint=f"create the repository on the Git server, then: git remote add {remote} {suggested_url} "
+                f"&& git push -u {remote} {branch}",
+            )
+        try:
+            current = self.run("symbolic-ref", "--quiet", "--short", "HEAD").strip()
+        except ToolFailed:
+            raise InputError("HEAD is detached", hint=f"git switch {branch}") from None
+        if current != branch:
+            raise InputError(
+                f"this clone is on '{current}', but the branch to bootstrap is '{branch}'",
+                hint=f"git switch {branch}, or pass --branch {current}",
+            )
+        try:
+            self.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+        except ToolFailed:
+            raise InputError(
+                f"the branch '{current}' tracks nothing on '{remote}'",
+                hint=f"publish it first: git push -u {remote} {current}",
+            ) from None
+
+    def fast_forward(self, remote: str, branch: str) -> Pull:
+        """Bring the commits another program pushed (flux bootstrap, a bot) into this clone."""
+        # require_published has made sure this clone is on ``branch``.
+        self.run("fetch", "--quiet", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
+        fetched = self.run("rev-parse", "FETCH_HEAD").strip()
+        head = self.run("rev-parse", "HEAD").strip()
+        if fetched == head or self.is_ancestor(fetched, head):
+            return Pull.UP_TO_DATE
+        if not self.is_ancestor(head, fetched):
+            return Pull.DIVERGED
+        try:
+            self.run("merge", "--ff-only", "--quiet", fetched)
+        except ToolFailed:
+            return Pull.BLOCKED  # local changes to the files the new commits touch
+        return Pull.FAST_FORWARDED
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        try:
+            self.run("merge-base", "--is-ancestor", older, newer)
+        except ToolFailed:
+            return False
+        return True
+
     def commits_between(self, older: str, newer: str) -> int | None:
         """How many commits ``newer`` is ahead of ``older``; None when either is not local."""
         try:
             return int(self.run("rev-list", "--count", f"{older}..{newer}").strip())
         except ToolFailed:
             return None
+
+
+class Pull(Enum):
+    UP_TO_DATE = "up to date"
+    FAST_FORWARDED = "fast-forwarded"
+    DIVERGED = "diverged"
+    BLOCKED = "blocked by local changes"
 
 
 @dataclass(frozen=True)

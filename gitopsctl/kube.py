@@ -7,6 +7,7 @@ process spawns does not grow with the number of objects.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,13 +70,32 @@ class Kube:
         return str(version)
 
     def get_all(self, kinds: Iterable[str], *, namespace: str | None = None) -> list[dict[str, Any]]:
-        """Every object of ``kinds`` in one call; kinds the cluster does not know are skipped."""
+        """Every object of ``kinds`` in one call; kinds the cluster does not serve are skipped.
+
+        ``--ignore-not-found`` covers missing objects, not a missing resource type: on a cluster
+        without the Flux CRDs (before bootstrap, or without image automation) kubectl refuses the
+        whole list. Each refusal names one unknown type, which is dropped before asking again, so a
+        cluster that has every CRD is read in one call.
+        """
         scope = ["-n", namespace] if namespace else ["-A"]
-        output = self.kubectl(["get", ",".join(kinds), *scope, "-o", "json", "--ignore-not-found"])
-        if not output.strip():
-            return []
-        items: list[dict[str, Any]] = json.loads(output).get("items", [])
-        return items
+        remaining = list(kinds)
+        while remaining:
+            try:
+                output = self.kubectl(["get", ",".join(remaining), *scope, "-o", "json", "--ignore-not-found"])
+            except ToolFailed as error:
+                unknown = _UNKNOWN_TYPE.search(error.stderr)
+                if unknown is None:
+                    raise
+                served = [kind for kind in remaining if not _names_type(kind, unknown.group(1))]
+                if served == remaining:
+                    raise
+                remaining = served
+                continue
+            if not output.strip():
+                return []
+            items: list[dict[str, Any]] = json.loads(output).get("items", [])
+            return items
+        return []
 
     def get_raw(self, path: str) -> str:
         return self.kubectl(["get", "--raw", path])
@@ -91,6 +111,14 @@ class Kube:
 
     def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
         self.kubectl(["patch", "-n", namespace, kind, name, "--type=merge", "-p", json.dumps(patch)])
+
+
+_UNKNOWN_TYPE = re.compile(r'doesn\'t have a resource type "([^"]+)"')
+
+
+def _names_type(kind: str, named: str) -> bool:
+    """kubectl names an unknown type as it was asked (plural.group) or by its plural alone."""
+    return kind == named or kind.split(".")[0] == named
 
 
 def unreachable(error: ToolFailed) -> ClusterUnreachable:

@@ -16,6 +16,7 @@ from gitopsctl.errors import InputError
 
 if TYPE_CHECKING:
     from gitopsctl.config import Config
+    from gitopsctl.prerequisites import Prerequisites
     from gitopsctl.runner import Runner
 
 
@@ -29,10 +30,12 @@ class Application:
         context: str | None,
         kubeconfig: str | None,
         request_timeout: str = "15s",
+        clusters_dir: str | None = None,
     ) -> None:
         self.terminal = terminal
         self._repo_option = repo
         self._cluster_option = cluster
+        self._clusters_dir_option = clusters_dir
         self.kube_context = context
         self.kubeconfig = kubeconfig
         self.request_timeout = request_timeout
@@ -63,21 +66,49 @@ class Application:
 
         return load_config(self.repo) if self.in_repository else Config()
 
+    @property
+    def cluster_choice(self) -> str | None:
+        """--cluster (or GITOPSCTL_CLUSTER) as given, for commands that make a repository."""
+        return self._cluster_option
+
     @cached_property
     def cluster(self) -> str:
         return self._cluster_option or self.config.cluster.name
 
+    @cached_property
+    def clusters_dir(self) -> str:
+        """The folder that holds the cluster folders: --clusters-dir, cluster.clusters_dir, or the
+        first of the common layouts that has this cluster (said, so the choice is never silent)."""
+        chosen = self._clusters_dir_option or self.config.cluster.clusters_dir
+        if chosen:
+            return chosen.strip("/")
+        from gitopsctl.config import CLUSTERS_DIR_CANDIDATES
+
+        for candidate in CLUSTERS_DIR_CANDIDATES:
+            if (self.repo / candidate / self.cluster).is_dir():
+                self.terminal.info(f"using the cluster folder {candidate}/{self.cluster} (--clusters-dir to choose)")
+                return candidate
+        return CLUSTERS_DIR_CANDIDATES[0]
+
     @property
     def cluster_path(self) -> str:
         """The cluster folder relative to the repository, as Flux's --path wants it."""
-        return f"{self.config.cluster.clusters_dir.strip('/')}/{self.cluster}"
+        return f"{self.clusters_dir}/{self.cluster}"
 
     def cluster_dir(self, *, must_exist: bool = True) -> Path:
         path = self.repo / self.cluster_path
         if must_exist and not path.is_dir():
+            if self._clusters_dir_option or self.config.cluster.clusters_dir:
+                problem = f"cluster folder {self.cluster_path} does not exist in {self.repo}"
+            else:
+                from gitopsctl.config import CLUSTERS_DIR_CANDIDATES
+
+                looked = " and ".join(f"{candidate}/{self.cluster}" for candidate in CLUSTERS_DIR_CANDIDATES)
+                problem = f"cluster folder {self.cluster} does not exist in {self.repo} (looked in {looked})"
             raise InputError(
-                f"cluster folder {self.cluster_path} does not exist in {self.repo}",
-                hint=f"pass --cluster NAME for a folder under {self.config.cluster.clusters_dir}/, or create it",
+                problem,
+                hint="pass --cluster NAME for another cluster, or --clusters-dir DIR (cluster.clusters_dir in "
+                "gitopsctl.toml) for another layout",
             )
         return path
 
@@ -103,6 +134,12 @@ class Application:
             kubeconfig=self.kubeconfig,
             request_timeout=self.request_timeout,
         )
+
+    def prerequisites(self) -> Prerequisites:
+        """The checks of doctor and of bootstrap's first step, for this repository if in one."""
+        from gitopsctl.prerequisites import Prerequisites
+
+        return Prerequisites(self.runner, self.kube, self.config, repo=self.repo if self.in_repository else None)
 
 
 def find_git_top_level(start: Path) -> Path | None:

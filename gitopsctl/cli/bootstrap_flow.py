@@ -15,15 +15,19 @@ from gitopsctl.bootstrap import (
     flux_bootstrap_args,
     helm_commands,
     installed_chart_version,
+    keep_the_keys_advice,
     warning_events,
 )
 from gitopsctl.errors import ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
+from gitopsctl.git import Git, Pull
 from gitopsctl.redaction import MASK
+from gitopsctl.versions import format_version, parse_version
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
 
 FLUX_MARGIN = 120.0  # flux enforces --timeout itself; ours only catches a hung process
+REMOTE = "origin"
 
 
 @dataclass
@@ -32,14 +36,26 @@ class BootstrapFlow:
     settings: BootstrapSettings
     controller_url: str | None = None
     current: str = ""
+    flux_cli_version: tuple[int, int, int] | None = None
+    pulled: Pull | None = None
+
+    @property
+    def git(self) -> Git:
+        return Git(self.app.runner, self.app.repo)
+
+    def check_repository(self) -> None:
+        """The clone must be able to pull what flux bootstrap pushes, and push what we write."""
+        self.git.require_published(REMOTE, self.settings.branch, suggested_url=self.settings.push_url)
 
     def print_plan(self) -> None:
+        self.check_repository()
         terminal = self.app.terminal
         kube = self.app.kube
         terminal.info("Plan (nothing is run):")
         lines = [
             "prerequisites: the checks of gitopsctl doctor",
             f"GITHUB_TOKEN={MASK} flux " + shlex.join(flux_bootstrap_args(self.settings, kube.global_flags())),
+            f"git pull --ff-only {REMOTE} {self.settings.branch} (the commits flux bootstrap pushed)",
             *("helm " + shlex.join(c) for c in helm_commands(self.settings, kube.helm_flags())),
             "store the controller's certificate in the repository and pin it (gitopsctl seal fetch-cert)",
             "verify: the controllers are ready and flux-system applied the branch head",
@@ -56,8 +72,10 @@ class BootstrapFlow:
 
     def _run_steps(self) -> None:
         try:
+            self.check_repository()
             self._step("prerequisites", self.prerequisites)
             self._step("flux", self.flux)
+            self._step("pull", self.pull)
             self._step("sealed secrets", self.sealed_secrets)
             self._step("certificate", self.certificate)
             self._step("verify", self.verify)
@@ -82,12 +100,14 @@ class BootstrapFlow:
 
     # -- 1 ---------------------------------------------------------------------------------
     def prerequisites(self) -> None:
-        from gitopsctl.cli.doctor import run_prerequisites, show_checks
+        from gitopsctl.cli.checks_view import show_checks
 
+        prerequisites = self.app.prerequisites()
         with self.app.terminal.step("checking prerequisites"):
-            checks = run_prerequisites(self.app)
+            checks = prerequisites.run()
+        self.flux_cli_version = prerequisites.versions.get("flux")
         if any(check.blocking for check in checks):
-            show_checks(self.app, checks)
+            show_checks(self.app.terminal, checks)
             raise PrerequisiteError(
                 "prerequisites are missing; nothing was changed",
                 hint="fix the failed checks above (gitopsctl doctor) and run again",
@@ -100,10 +120,20 @@ class BootstrapFlow:
         if found is not None and found.differences:
             raise OperationFailed(
                 "Flux is already bootstrapped with other settings: " + "; ".join(found.differences),
-                hint="bootstrap with the same --cluster/--repository/--branch, or move the cluster on purpose "
-                "(flux uninstall, then bootstrap again)",
+                hint="bootstrap with the same --cluster/--repository/--branch, or move the cluster on purpose: "
+                + keep_the_keys_advice(self.settings.controller_namespace),
             )
-        if found is not None and found.ready:
+        # flux bootstrap is idempotent: run again, it completes a half-install and upgrades an old one.
+        wanted = parse_version(self.settings.flux_version) or self.flux_cli_version
+        if found is not None and found.missing_controllers:
+            terminal.warning(
+                f"Flux is half-installed (no {', '.join(found.missing_controllers)}): flux bootstrap completes it"
+            )
+        elif found is not None and wanted is not None and found.older_than(wanted):
+            terminal.action(
+                f"Flux {found.version} is installed: flux bootstrap upgrades it to {format_version(wanted)}"
+            )
+        elif found is not None and found.ready:
             terminal.success(f"Flux is already bootstrapped with these settings (applied {found.applied[:8]})")
             return
         token = os.environ.get("GITHUB_TOKEN", "")
@@ -118,6 +148,16 @@ class BootstrapFlow:
                 raise
         for line in result.stderr.splitlines():
             terminal.debug(f"  flux: {line}")
+
+    def pull(self) -> None:
+        """flux bootstrap pushed its manifests to the branch: bring them here before anything is
+        committed on top, so the operator's next push is not rejected."""
+        terminal = self.app.terminal
+        self.pulled = self.git.fast_forward(REMOTE, self.settings.branch)
+        if self.pulled is Pull.FAST_FORWARDED:
+            terminal.success(f"pulled the commits flux bootstrap pushed to {REMOTE}/{self.settings.branch}")
+        elif self.pulled is not Pull.UP_TO_DATE:
+            terminal.warning(f"{REMOTE}/{self.settings.branch} was not pulled: {self.pulled.value}")
 
     def _explain_flux_failure(self, error: ToolFailed) -> None:
         from gitopsctl.cli.health_view import render_report
@@ -194,15 +234,24 @@ class BootstrapFlow:
 
         terminal = self.app.terminal
         terminal.success("bootstrap complete")
+        push = self._push_commands()
         if not self.app.cluster_dir(must_exist=False).is_dir():
             return
         report = check_repository(self.app.repo, self.app.cluster_path)
         if not report.missing_secrets:
-            terminal.info(
-                "Next: commit and push the certificate and gitopsctl.toml (git add -A && git commit && git push)"
-            )
+            terminal.info(f"Next: commit and push the certificate and gitopsctl.toml ({push})")
             return
         terminal.info("Next: seal the secrets the repository references but does not hold:")
         for missing in report.missing_secrets:
             terminal.info(f"  {missing.seal_command}")
-        terminal.info("then commit and push them (git add -A && git commit -m 'Add sealed secrets' && git push)")
+        terminal.info(f"then commit and push them ({push})")
+
+    def _push_commands(self) -> str:
+        """The exact git commands that publish what bootstrap wrote, given how the pull went."""
+        branch = self.settings.branch
+        commit = "git add -A && git commit -m 'Add the sealing certificate and secrets'"
+        if self.pulled is Pull.DIVERGED:
+            return f"{commit} && git pull --rebase {REMOTE} {branch} && git push"
+        if self.pulled is Pull.BLOCKED:
+            return f"git stash && git pull --ff-only {REMOTE} {branch} && git stash pop && {commit} && git push"
+        return f"{commit} && git push"

@@ -8,13 +8,11 @@ kinds that decide health and re-reads on each change instead of sleeping between
 from __future__ import annotations
 
 import queue
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.health import ClusterState
 from gitopsctl.flux.objects import (
     DEPLOYMENT,
@@ -40,22 +38,11 @@ READ_KINDS = (
     JOB,
 )
 WATCH_KINDS = (KUSTOMIZATION, GIT_REPOSITORY, DEPLOYMENT, JOB, SEALED_SECRET)
-_UNKNOWN_TYPE = re.compile(r'doesn\'t have a resource type "([^"]+)"')
 
 
 def read_state(kube: Kube) -> ClusterState:
-    kinds = list(READ_KINDS)
-    while True:
-        try:
-            items = kube.get_all(kinds)
-            break
-        except ToolFailed as error:
-            # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
-            missing = _UNKNOWN_TYPE.search(error.stderr)
-            if missing is None or len(kinds) == 1:
-                raise
-            kinds = [k for k in kinds if k != missing.group(1) and k.split(".")[0] != missing.group(1)]
-    objects = [FluxObject.from_json(item) for item in items]
+    # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
+    objects = [FluxObject.from_json(item) for item in kube.get_all(READ_KINDS)]
     secrets: set[str] = set()
     if any(o.kind == "SealedSecret" for o in objects):
         listing = kube.kubectl(

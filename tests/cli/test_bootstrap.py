@@ -4,9 +4,12 @@ local chart repository, the real API server, a loopback GitHub API and controlle
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +69,12 @@ def controller_manager_stand_in(world: FluxWorld, stop: threading.Event) -> None
 
 @pytest.fixture
 def world(cluster, git_world, github, tmp_path, monkeypatch):
+    with bootstrap_world(cluster, git_world, github, tmp_path, monkeypatch) as built:
+        yield built
+
+
+@contextmanager
+def bootstrap_world(cluster, git_world, github, tmp_path, monkeypatch) -> Iterator[Bootstrap]:
     charts = ChartRepository(tmp_path / "charts").start(("2.19.1", "2.19.2"))
     controller = FakeSealedSecretsController(
         load_private_keys([("k", TEST_KEY.read_bytes())]), TEST_CERT.read_bytes()
@@ -85,10 +94,12 @@ def world(cluster, git_world, github, tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_FLUX_GITHUB_REMOTE", str(git_world.origin))
     stop = threading.Event()
     threading.Thread(target=controller_manager_stand_in, args=(FluxWorld(cluster), stop), daemon=True).start()
-    yield Bootstrap(git_world.clone, cluster, controller, charts)
-    stop.set()
-    controller.stop()
-    charts.stop()
+    try:
+        yield Bootstrap(git_world.clone, cluster, controller, charts)
+    finally:
+        stop.set()
+        controller.stop()
+        charts.stop()
 
 
 def run_bootstrap(run_cli, world: Bootstrap, *args: str):
@@ -251,7 +262,6 @@ def test_missing_prerequisites_exit_3_and_change_nothing(run_cli, world, flux_ca
 
 
 def test_interrupt_names_the_step(world, monkeypatch, tmp_path):
-    import os
     import signal
     import sys
 
@@ -293,3 +303,140 @@ def test_interrupt_names_the_step(world, monkeypatch, tmp_path):
     process.wait(timeout=30)
     assert process.returncode == 130, output
     assert "interrupted during the flux step; run gitopsctl bootstrap again to resume" in output
+
+
+# -- the first run: an empty cluster, the repository round trip, an older or half-installed Flux
+
+
+@pytest.fixture(scope="module")
+def empty_control_plane():
+    """A second API server with nothing on it: no Flux CRDs, no namespaces beyond the defaults."""
+    from tests.harness.controlplane import ControlPlaneUnavailable, start_control_plane
+
+    try:
+        plane = start_control_plane(crds=False)
+    except ControlPlaneUnavailable as reason:
+        pytest.skip(f"control plane unavailable: {reason}")
+    yield plane
+    plane.stop()
+
+
+def test_the_existing_flux_probe_works_without_the_flux_crds(empty_control_plane):
+    from gitopsctl.bootstrap import BootstrapSettings, existing_flux
+    from gitopsctl.kube import Kube
+    from gitopsctl.runner import Runner
+
+    assert "kustomizations" not in empty_control_plane.kubectl("api-resources").stdout
+    kube = Kube(Runner(), kubeconfig=str(empty_control_plane.kubeconfig))
+    wanted = BootstrapSettings(
+        owner="o",
+        repository="r",
+        branch="main",
+        personal=True,
+        hostname="github.com",
+        path="flux/clusters/production",
+        components=("source-controller", "kustomize-controller"),
+        components_extra=(),
+        flux_version="",
+        flux_namespace="flux-system",
+        release="sealed-secrets",
+        chart_repo="http://127.0.0.1:9",
+        chart_name="sealed-secrets",
+        chart_version="2.19.1",
+        controller_name="sealed-secrets-controller",
+        controller_namespace="flux-system",
+        timeout=60,
+    )
+    assert existing_flux(kube, wanted) is None
+
+
+def test_bootstrap_from_an_empty_cluster(
+    run_cli, empty_control_plane, git_world, github, tmp_path, monkeypatch, flux_calls
+):
+    """No Flux CRDs, no flux-system namespace: bootstrap gets past its probe and runs flux."""
+    monkeypatch.setenv("KUBECONFIG", str(empty_control_plane.kubeconfig))
+    with bootstrap_world(empty_control_plane, git_world, github, tmp_path, monkeypatch) as world:
+        result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 0, result.stderr
+    assert len(bootstrap_calls(flux_calls)) == 1
+    assert "✔ bootstrap complete" in result.stderr
+
+
+def test_half_installed_flux_is_completed(run_cli, world, flux_calls):
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    world.cluster.kubectl("delete", "deployment", "kustomize-controller", "-n", "flux-system")
+    again = run_bootstrap(run_cli, world)
+    assert again.exit_code == 0, again.stderr
+    assert "⚠ Flux is half-installed (no kustomize-controller): flux bootstrap completes it" in again.stderr
+    assert len(bootstrap_calls(flux_calls)) == 2
+
+
+def test_an_older_flux_is_upgraded_by_flux_bootstrap(run_cli, world, flux_calls):
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    world.cluster.kubectl("label", "namespace", "flux-system", "--overwrite", "app.kubernetes.io/version=v2.3.0")
+    again = run_bootstrap(run_cli, world)
+    assert again.exit_code == 0, again.stderr
+    assert "► Flux v2.3.0 is installed: flux bootstrap upgrades it to 2.9.4" in again.stderr
+    assert len(bootstrap_calls(flux_calls)) == 2
+    labels = json.loads(world.cluster.kubectl("get", "namespace", "flux-system", "-o", "json").stdout)
+    assert labels["metadata"]["labels"]["app.kubernetes.io/version"] == "v2.9.4"
+
+
+def test_flux_commits_are_pulled_so_the_next_push_is_accepted(run_cli, world):
+    from tests.harness.git import GIT_IDENTITY, git
+
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 0, result.stderr
+    assert "✔ pulled the commits flux bootstrap pushed to origin/main" in result.stderr
+    assert (world.repo / "flux/clusters/production/flux-system/gotk-sync.yaml").is_file()
+    assert git(world.repo, "rev-parse", "HEAD") == git(world.repo, "rev-parse", "origin/main")
+    # Following the advice literally publishes the certificate.
+    advice = next(line for line in result.stderr.splitlines() if line.startswith("then commit and push them ("))
+    command = advice.removeprefix("then commit and push them (").removesuffix(")")
+    assert command == "git add -A && git commit -m 'Add the sealing certificate and secrets' && git push"
+    env = {**os.environ, **GIT_IDENTITY}
+    subprocess.run(command, shell=True, cwd=world.repo, check=True, capture_output=True, env=env)
+    assert git(world.repo, "rev-parse", "HEAD") == git(world.repo, "ls-remote", "origin", "refs/heads/main").split()[0]
+
+
+def test_unpushed_local_commits_get_the_exact_commands(run_cli, world):
+    from tests.harness.git import GitWorld
+
+    GitWorld(origin=Path("unused"), clone=world.repo).commit_file("notes.txt", "local\n", "A local commit")
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 0, result.stderr
+    assert "⚠ origin/main was not pulled: diverged" in result.stderr
+    assert "git pull --rebase origin main && git push)" in result.stderr
+
+
+def test_no_origin_is_exit_2_before_anything_changes(run_cli, world, flux_calls):
+    from tests.harness.git import git
+
+    git(world.repo, "remote", "remove", "origin")
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "✗ the repository has no remote 'origin': create the repository on the Git server, then: "
+        "git remote add origin git@github.com:homelab-operator/homelab-gitops.git && git push -u origin main"
+    ]
+    assert flux_calls() == [] and world.helm_releases() == []
+    assert run_bootstrap(run_cli, world, "--dry-run").exit_code == 2
+
+
+def test_a_branch_that_tracks_nothing_is_exit_2(run_cli, world, flux_calls):
+    from tests.harness.git import git
+
+    git(world.repo, "branch", "--unset-upstream")
+    result = run_bootstrap(run_cli, world)
+    assert result.exit_code == 2
+    assert "✗ the branch 'main' tracks nothing on 'origin': publish it first: git push -u origin main" in result.stderr
+    assert flux_calls() == []
+
+
+def test_moving_flux_is_advised_without_losing_the_sealing_keys(run_cli, world):
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    result = run_cli("--repo", str(world.repo), "--cluster", "staging", "bootstrap", "--timeout", "1m")
+    assert result.exit_code == 1
+    assert "back up the sealing keys first (kubectl get secret -n flux-system" in result.stderr
+    assert "then flux uninstall --keep-namespace and bootstrap again" in result.stderr
+    assert "flux uninstall," not in result.stderr

@@ -76,7 +76,7 @@ def test_installed_entry_point_runs(tmp_path):
 
 
 def test_an_unexpected_error_is_one_redacted_line(run_cli, monkeypatch):
-    from gitopsctl.cli import doctor as doctor_module
+    from gitopsctl.cli.application import Application
     from gitopsctl.redaction import register_secret
 
     register_secret("hunter2-secret-value")
@@ -84,7 +84,7 @@ def test_an_unexpected_error_is_one_redacted_line(run_cli, monkeypatch):
     def explode(app):
         raise RuntimeError("boom while holding hunter2-secret-value")
 
-    monkeypatch.setattr(doctor_module, "run_prerequisites", explode)
+    monkeypatch.setattr(Application, "prerequisites", explode)
     result = run_cli("doctor")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "✗ unexpected error: RuntimeError: boom while holding [REDACTED]"

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.fakes.flux_impl import DEFAULT_COMPONENTS, EXTRA_COMPONENTS, FluxError, kubectl, log
+from tests.fakes.flux_impl import DEFAULT_COMPONENTS, EXTRA_COMPONENTS, SHARED, VERSION, FluxError, kubectl, log
 from tests.harness.flux_manifests import gotk_sync
 from tests.harness.statuses import (
     condition,
@@ -22,6 +22,8 @@ from tests.harness.statuses import (
     git_repository_status,
     kustomization_applied_status,
 )
+
+CRDS = SHARED / "testdata" / "crds"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -36,6 +38,18 @@ def git(cwd: Path, *args: str) -> str:
     if result.returncode != 0:
         raise FluxError(f"git {args[0]} failed: {result.stderr.strip()}")
     return result.stdout.strip()
+
+
+def flux_namespace() -> str:
+    return f"""apiVersion: v1
+kind: Namespace
+metadata:
+  name: flux-system
+  labels:
+    app.kubernetes.io/instance: flux-system
+    app.kubernetes.io/part-of: flux
+    app.kubernetes.io/version: {VERSION}
+"""
 
 
 def status_patch(flags: dict[str, str], resource: str, name: str, status: dict) -> None:
@@ -71,6 +85,7 @@ def bootstrap_github(flags: dict[str, str], token: str) -> None:
     if unknown:
         raise FluxError(f"component {unknown[0]} is not supported")
 
+    # On a cluster without the Flux CRDs (a first bootstrap) there is nothing to compare with.
     existing = kubectl(
         flags,
         "get",
@@ -81,6 +96,7 @@ def bootstrap_github(flags: dict[str, str], token: str) -> None:
         "-o",
         "json",
         "--ignore-not-found",
+        check=False,
     )
     if existing.strip():
         current = json.loads(existing)["spec"]["path"]
@@ -117,7 +133,10 @@ def bootstrap_github(flags: dict[str, str], token: str) -> None:
     head = git(repo, "rev-parse", "HEAD")
 
     log('► installing components in "flux-system" namespace')
-    kubectl(flags, "create", "namespace", "flux-system", check=False)
+    # gotk-components.yaml: the CRDs, and the namespace labelled with the installed version.
+    kubectl(flags, "apply", "--server-side", "--force-conflicts", "-f", str(CRDS))
+    kubectl(flags, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    kubectl(flags, "apply", "-f", "-", stdin=flux_namespace())
     deployments = "".join(
         f"""apiVersion: apps/v1
 kind: Deployment

@@ -196,13 +196,15 @@ current-context: local
 """
 
 
-def start_control_plane(address: str = "127.0.0.1") -> ControlPlane:
-    """etcd and kube-apiserver on ``address`` (loopback, or a test network's host side)."""
+def start_control_plane(address: str = "127.0.0.1", *, crds: bool = True) -> ControlPlane:
+    """etcd and kube-apiserver on ``address`` (loopback, or a test network's host side);
+    without ``crds`` it is as empty as a new cluster: no Flux or SealedSecret CRDs."""
     workdir = Path(tempfile.mkdtemp(prefix="gitopsctl-cp-"))
     plane = ControlPlane(workdir, address)
     try:
         plane.start()
-        plane.install_crds()
+        if crds:
+            plane.install_crds()
     except BaseException:
         plane.stop()
         raise

@@ -1,0 +1,20 @@
+"""The prerequisite checks as a table: shown by doctor, and by bootstrap when one blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitopsctl.cli.terminal import FAILURE, SUCCESS, WARNING, Terminal
+from gitopsctl.prerequisites import FAIL, OK, SKIP, WARN, Check
+
+_GLYPH = {OK: SUCCESS, WARN: WARNING, FAIL: FAILURE, SKIP: "-"}
+
+
+def show_checks(terminal: Terminal, checks: Sequence[Check]) -> None:
+    rows = [[_GLYPH[c.status], c.name, c.detail] for c in checks]
+    terminal.table(["", "CHECK", "RESULT"], rows)
+    failed = [c.name for c in checks if c.blocking]
+    if failed:
+        terminal.failure(f"{len(failed)} required check(s) failed: {', '.join(failed)}")
+    else:
+        terminal.success("all prerequisites are met")
