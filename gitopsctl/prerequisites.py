@@ -9,9 +9,11 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from gitopsctl.config import Config
 from gitopsctl.errors import GitopsctlError
+from gitopsctl.flux.api_versions import FluxRequirement, required_flux
 from gitopsctl.kube import Kube
 from gitopsctl.runner import Runner
 from gitopsctl.versions import format_version, minimum_kubernetes_for_flux, parse_version
@@ -62,6 +64,7 @@ class Prerequisites:
     kube: Kube
     config: Config
     environ: dict[str, str] | None = None
+    repo: Path | None = None  # the GitOps repository, whose API versions may need a newer flux
 
     def run(self) -> list[Check]:
         environ = self.environ if self.environ is not None else dict(os.environ)
@@ -75,9 +78,19 @@ class Prerequisites:
 
     def __post_init__(self) -> None:
         self._versions: dict[str, tuple[int, int, int]] = {}
+        self.flux_requirement: FluxRequirement | None = required_flux(self.repo) if self.repo else None
+
+    @property
+    def versions(self) -> dict[str, tuple[int, int, int]]:
+        """The version of every tool found, after run()."""
+        return dict(self._versions)
 
     def _tool(self, spec: ToolSpec) -> Check:
         name = spec.program
+        requirement = self.flux_requirement if name == "flux" else None
+        if requirement is not None and requirement.version <= spec.minimum:
+            requirement = None
+        minimum = requirement.version if requirement else spec.minimum
         try:
             output = spec.extract(self.runner.run(spec.program, spec.args, timeout=20).stdout)
         except GitopsctlError as error:
@@ -89,15 +102,19 @@ class Prerequisites:
         if version is None:
             return Check(name, FAIL, f"cannot read the version from {output.strip()!r}", spec.required)
         self._versions[name] = version
-        if version < spec.minimum:
+        if version < minimum:
+            needed = str(requirement) if requirement else f"the minimum {format_version(minimum)}"
             return Check(
                 name,
                 FAIL if spec.required else WARN,
-                f"{format_version(version)} is older than the minimum {format_version(spec.minimum)}; upgrade it",
+                f"{format_version(version)} is older than {needed}; upgrade it",
                 spec.required,
             )
-        note = "" if spec.required else " (optional: gitopsctl seals natively)"
-        return Check(name, OK, f"{format_version(version)} >= {format_version(spec.minimum)}{note}", spec.required)
+        if requirement:
+            note = f" (for {requirement.api_version} {requirement.kind} in {requirement.path})"
+        else:
+            note = "" if spec.required else " (optional: gitopsctl seals natively)"
+        return Check(name, OK, f"{format_version(version)} >= {format_version(minimum)}{note}", spec.required)
 
     def _owner(self, environ: dict[str, str]) -> Check:
         owner = environ.get("GITHUB_USER") or self.config.github.owner

@@ -104,3 +104,27 @@ def monkeypatch_path_without(programs: list[str], tmp_path: Path) -> str:
             (folder / entry.name).symlink_to(entry.resolve())
     rest = os.environ["PATH"].split(os.pathsep)[1:]
     return os.pathsep.join([str(folder), *rest])
+
+
+def test_flux_must_be_as_new_as_the_repository_needs(run_cli, git_world, github, monkeypatch, tmp_path):
+    """The example's image.toolkit.fluxcd.io/v1 objects need Flux 2.7: flux 2.6 is refused, naming both."""
+    import os
+
+    write_config(git_world.clone, github.url)
+    old = tmp_path / "old-flux-bin"
+    old.mkdir()
+    (old / "flux").write_text('#!/bin/sh\n[ "$1" = version ] && { echo "flux: v2.6.4"; exit 0; }\nexit 0\n')
+    (old / "flux").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{os.environ['PATH']}")
+    result = run_cli("--repo", str(git_world.clone), "doctor", "-o", "json")
+    assert result.exit_code == 3
+    assert checks_by_name(result.stdout)["flux"] == {
+        "name": "flux",
+        "status": "failed",
+        "detail": "2.6.4 is older than 2.7.0, which image.toolkit.fluxcd.io/v1 ImageRepository "
+        "(flux/image-automation/backend.yaml) needs; upgrade it",
+        "required": True,
+    }
+    # Outside a repository only the tool's own minimum applies.
+    outside = run_cli("doctor", "-o", "json")
+    assert checks_by_name(outside.stdout)["flux"]["status"] == "ok"
