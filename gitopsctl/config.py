@@ -14,6 +14,9 @@ from typing import Any
 from gitopsctl.errors import InputError
 
 CONFIG_FILE = "gitopsctl.toml"
+# Where cluster folders are looked for when neither --clusters-dir nor cluster.clusters_dir says:
+# gitopsctl's own layout first, then the layout of the official Flux examples.
+CLUSTERS_DIR_CANDIDATES = ("flux/clusters", "clusters")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class GitHubConfig:
 @dataclass(frozen=True)
 class ClusterConfig:
     name: str = "production"
-    clusters_dir: str = "flux/clusters"
+    clusters_dir: str = ""  # "" finds the cluster under CLUSTERS_DIR_CANDIDATES
 
 
 @dataclass(frozen=True)

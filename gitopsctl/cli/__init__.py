@@ -94,7 +94,13 @@ def _terminal(ctx: click.Context):
 @click.option(
     "--cluster",
     show_envvar=True,
-    help="Folder under flux/clusters/ [default: from gitopsctl.toml, or production].",
+    help="The cluster's folder under the clusters directory [default: from gitopsctl.toml, or production].",
+)
+@click.option(
+    "--clusters-dir",
+    show_envvar=True,
+    help="The folder holding the cluster folders [default: cluster.clusters_dir in gitopsctl.toml, "
+    "else flux/clusters or clusters, whichever has the cluster].",
 )
 @click.option(
     "--context",
@@ -124,6 +130,7 @@ def cli(
     no_color: bool,
     repo: str | None,
     cluster: str | None,
+    clusters_dir: str | None,
     kube_context: str | None,
     kubeconfig: str | None,
     request_timeout: str,
@@ -144,6 +151,7 @@ def cli(
         terminal=terminal,
         repo=repo,
         cluster=cluster,
+        clusters_dir=clusters_dir,
         context=kube_context,
         kubeconfig=kubeconfig,
         request_timeout=request_timeout,
