@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bootstrap": ("gitopsctl.cli.bootstrap", "bootstrap"),
     "doctor": ("gitopsctl.cli.doctor", "doctor"),
     "history": ("gitopsctl.cli.history", "history"),
+    "init": ("gitopsctl.cli.init", "init"),
     "rollback": ("gitopsctl.cli.rollback", "rollback"),
     "seal": ("gitopsctl.cli.seal", "seal"),
     "sync": ("gitopsctl.cli.sync", "sync"),

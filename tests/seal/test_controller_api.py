@@ -17,7 +17,7 @@ def test_fetch_cert_writes_and_pins_then_is_idempotent(run_cli, sealing_repo, co
     assert (sealing_repo / STORE / "sealed-secrets-cert.pem").read_bytes() == TEST_CERT.read_bytes()
     pins = load_config(sealing_repo).sealed_secrets.cert_fingerprints
     assert pins["production"].startswith("sha256:")
-    assert "# gitopsctl setup for the home-lab cluster" in (sealing_repo / "gitopsctl.toml").read_text()
+    assert "# GITHUB_USER overrides the owner." in (sealing_repo / "gitopsctl.toml").read_text()
     again = run_cli("--repo", str(sealing_repo), "seal", "fetch-cert", "--controller-url", controller.url)
     assert again.exit_code == 0
     assert "certificate unchanged" in again.stderr
