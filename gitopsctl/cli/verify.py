@@ -46,12 +46,23 @@ def expectations(app: Application, target_sha: str):
 
 
 def branch_head(app: Application) -> str:
-    """The remote branch head Flux should have applied ("" outside a repository)."""
+    """The remote branch head Flux should have applied ("" outside a repository or without origin)."""
+    from gitopsctl.errors import ToolFailed
     from gitopsctl.git import Git
 
     if not app.in_repository:
         return ""
-    return Git(app.runner, app.repo).remote_head("origin", app.config.github.branch)
+    git = Git(app.runner, app.repo)
+    try:
+        return git.remote_head("origin", app.config.github.branch)
+    except ToolFailed:
+        if git.remote_url("origin") is not None:
+            raise
+    app.terminal.warning(
+        "the repository has no remote 'origin': the cluster is not compared with a branch head "
+        f"(git remote add origin URL && git push -u origin {app.config.github.branch})"
+    )
+    return ""
 
 
 def commits_counter(app: Application):

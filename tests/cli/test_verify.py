@@ -243,3 +243,17 @@ def test_kubectl_calls_do_not_grow_with_the_number_of_objects(run_cli, world, gi
     few = spawns()
     world.kustomizations({f"app-{i}": ["frontend"] for i in range(40)})
     assert spawns() == few
+
+
+def test_a_repository_without_origin_is_judged_without_a_branch_head(run_cli, world, git_world):
+    """A new operator's `git init` has no origin: a warning with the fix, not git's raw error."""
+    head = git_world.head()
+    world.healthy(REMOTE_URL, head)
+    subprocess.run(["git", "remote", "remove", "origin"], cwd=git_world.clone, check=True)
+    result = verify(run_cli, git_world)
+    assert "does not appear to be a git repository" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "⚠ the repository has no remote 'origin': the cluster is not compared with a branch head "
+        "(git remote add origin URL && git push -u origin main)"
+    )
+    assert result.exit_code == 0, result.stderr
