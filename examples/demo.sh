@@ -10,12 +10,17 @@ export NO_COLOR=1 GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.test \
   GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.test
 section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+section "gitopsctl init: a new repository in the reference layout, with your values"
+"$gitopsctl" --cluster staging init "$scratch/new" --owner demo-operator --repository demo-gitops \
+  --registry harbor.lan:5000 -n shop
+"$gitopsctl" --repo "$scratch/new" verify --offline || echo "(exit $?: a new repository has secrets to seal)"
+
 # A GitOps repository with an origin, as an operator has it.
 git init -q --bare -b main "$scratch/origin.git"
 git clone -q "$scratch/origin.git" "$scratch/gitops" 2>/dev/null
 cp -r "$root/examples/homelab/." "$scratch/gitops/"
 cd "$scratch/gitops"
-git checkout -q -b main && git add -A && git commit -qm "Home-lab GitOps layout" && git push -q origin main
+git checkout -q -b main && git add -A && git commit -qm "Home-lab GitOps layout" && git push -q -u origin main
 
 section "gitopsctl doctor (this machine has no cluster or flux: it reports what is missing, exit 3)"
 "$gitopsctl" doctor || echo "(doctor exited $?)"
