@@ -41,17 +41,13 @@ def test_verify_offline_on_a_new_repository_lists_only_the_secrets_to_seal(run_c
     result = run_cli("--repo", str(tmp_path / "new"), "verify", "--offline", "-o", "json")
     assert result.exit_code == 4
     report = json.loads(result.stdout)
-    assert report["order"] == [
-        ["flux-system/sealed-secrets"],
-        ["flux-system/frontend", "flux-system/image-automation"],
-        ["flux-system/backend-deploy", "flux-system/ingress"],
+    assert len(report["order"]) == 3 and len(report["missing_secrets"]) == 3
+    # Every problem is a secret still to seal, each with the command that seals it.
+    assert report["problems"] == [
+        f"{m['referenced_by']} needs Secret {m['namespace']}/{m['name']}, which is not sealed in the repository: "
+        f"{m['seal_command']}"
+        for m in report["missing_secrets"]
     ]
-    assert sorted((m["namespace"], m["name"]) for m in report["missing_secrets"]) == [
-        ("default", "harbor-credentials"),
-        ("default", "vm-ssh-key"),
-        ("flux-system", "harbor-credentials"),
-    ]
-    assert len(report["problems"]) == len(report["missing_secrets"])
 
 
 def test_the_operators_values_land_everywhere(run_cli, tmp_path):
@@ -141,3 +137,44 @@ def test_owner_is_required_off_a_terminal_and_has_its_twins(run_cli, tmp_path):
     # The repository defaults to the folder's name.
     assert (config.github.owner, config.github.repository, config.github.branch) == ("acme", "b", "prod")
     assert run_cli("init", str(tmp_path / "c"), env={"GITHUB_USER": "someone"}).exit_code == 0
+
+
+def test_on_a_terminal_the_owner_and_repository_are_asked(tmp_path):
+    """Run in a pseudo-terminal, as an operator would: the prompts appear and the answers land."""
+    import os
+    import pty
+    import select
+    import sys
+
+    target = tmp_path / "lab"
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_USER"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitopsctl", "init", str(target)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**env, "NO_COLOR": "1"},
+        cwd=tmp_path,
+    )
+    os.close(terminal)
+    seen = b""
+    answers = [(b"GitHub owner", b"acme\n"), (b"GitHub repository [lab]", b"\n")]
+    try:
+        while process.poll() is None or select.select([controller], [], [], 0)[0]:
+            ready, _, _ = select.select([controller], [], [], 30)
+            assert ready, seen.decode(errors="replace")
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            seen += chunk
+            if answers and answers[0][0] in seen:
+                os.write(controller, answers.pop(0)[1])
+    finally:
+        os.close(controller)
+        process.wait(timeout=30)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    assert not answers
+    config = load_config(target)
+    assert (config.github.owner, config.github.repository) == ("acme", "lab")
