@@ -14,7 +14,7 @@ OCI = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n
 GIT = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: app\n"
 IMAGE_POLICY = "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: web\n"
 HELM_TEMPLATE = (
-    "apiVersion: {{ .Values.apiVersion }}\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n"
+    'apiVersion: {{ .Values.apiVersion }}\nkind: Deployment\nmetadata:\n  name: {{ include "x.fullname" . }}\n'
 )
 
 
