@@ -31,8 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def built_tools() -> set[str]:
-    """helm and kubeseal, built on first use; none without Go (those tests are skipped)."""
-    wanted = {"helm", "kubeseal"}
+    """helm, kubeseal and the registry, built on first use; none without Go (those tests are skipped)."""
+    wanted = {"helm", "kubeseal", "registry"}
     if not all((TOOLS_BIN / name).exists() for name in wanted) and shutil.which("go"):
         subprocess.run(["bash", str(ROOT / "tools" / "build.sh")], check=True, timeout=3600)
     return {name for name in wanted if (TOOLS_BIN / name).exists()}
@@ -58,6 +58,48 @@ def test_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, target in links.items():
         (folder / name).symlink_to(target)
     return folder
+
+
+# Loopback, and the test's own network namespaces (tests/harness/network.py).
+ALLOWED_NETWORKS = ("127.0.0.0/8", "::1/128", "10.231.0.0/16")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_traffic_beyond_the_test_world() -> Iterator[None]:
+    """Refuse, in this process, any connection outside loopback and the tests' namespaces.
+
+    The example's defaults name LAN addresses (a registry at 192.168.0.40): a call that would
+    reach one fails here as a refused connection instead of sending traffic off this machine.
+    """
+    import ipaddress
+    import socket
+
+    allowed = [ipaddress.ip_network(network) for network in ALLOWED_NETWORKS]
+    original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def permitted(address: object) -> bool:
+        if not isinstance(address, tuple):
+            return True  # a Unix socket
+        try:
+            ip = ipaddress.ip_address(str(address[0]))
+        except ValueError:
+            return False  # a name: resolved addresses come back here as IPs
+        return any(ip in network for network in allowed)
+
+    def connect(self: socket.socket, address: object) -> None:
+        if not permitted(address):
+            raise ConnectionRefusedError(f"the test world refuses traffic to {address}")
+        original_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        if not permitted(address):
+            raise ConnectionRefusedError(f"the test world refuses traffic to {address}")
+        return original_connect_ex(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect, socket.socket.connect_ex = original_connect, original_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real programs the tests drive, from the wrapper modules beside this script.
-#   tools/build.sh              helm and kubeseal into $GITOPSCTL_TOOLS_DIR/bin (default .tools/bin)
+#   tools/build.sh              helm, kubeseal and an OCI registry into $GITOPSCTL_TOOLS_DIR/bin
+#                               (default .tools/bin)
 #   tools/build.sh control-plane etcd and kube-apiserver into $GITOPSCTL_E2E_CACHE/bin
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
 #   tools/build.sh flux-controllers  source-, kustomize- and the Sealed Secrets controller, same cache
@@ -9,10 +10,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 build() {
-  local dest=$1 name=$2 wrapper=$3 pkg=$4 ldflags=$5
+  local dest=$1 name=$2 wrapper=$3 pkg=$4 ldflags=$5 sources=${6:-/dev/null}
   local stamp="$dest/.$name.stamp" want
   mkdir -p "$dest"
-  want=$(cat "$here/$wrapper/go.sum" <(echo "$ldflags") | sha256sum | cut -d' ' -f1)
+  want=$(cat "$here/$wrapper/go.sum" <(echo "$ldflags") "$sources" | sha256sum | cut -d' ' -f1)
   if [[ -x "$dest/$name" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     return 0
   fi
@@ -31,6 +32,8 @@ case "${1:-test-tools}" in
     build "$dest" kubeseal sealed-secrets github.com/bitnami/sealed-secrets/cmd/kubeseal "-s -w -X main.VERSION=$v"
     v=$(version_of helm.sh/helm/v4 helm)
     build "$dest" helm helm helm.sh/helm/v4/cmd/helm "-s -w -X helm.sh/helm/v4/internal/version.version=$v"
+    # The registry's wrapper is a main of ours: its source is part of what the stamp covers.
+    build "$dest" registry registry . "-s -w" "$here/registry/main.go"
     ;;
   control-plane)
     dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin

@@ -99,6 +99,7 @@ def test_subcommand_options_have_environment_twins(run_cli):
     result = run_cli(
         "seal",
         "harbor-creds",
+        "--no-check",
         "--password-stdin",
         "-n",
         "default",

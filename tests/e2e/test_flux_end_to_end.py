@@ -204,7 +204,16 @@ def test_sealed_secret_from_seal_to_secret_in_the_cluster(run_cli, e2e, repo, tm
     assert fetched.exit_code == 0, fetched.stderr
     password = "pa$$w0rd-e2e"
     sealed = run_cli(
-        *base, "seal", "harbor-creds", "--username", "robot$e2e+ci", "--password-stdin", "-n", "default", input=password
+        *base,
+        "seal",
+        "harbor-creds",
+        "--no-check",
+        "--username",
+        "robot$e2e+ci",
+        "--password-stdin",
+        "-n",
+        "default",
+        input=password,
     )
     assert sealed.exit_code == 0, sealed.stderr
     repo.commit_and_push("Seal the Harbor credentials")

@@ -81,6 +81,7 @@ def test_docker_registry_secret_matches_kubectl(run_cli, tmp_path):
     sealed = run_cli(
         "seal",
         "harbor-creds",
+        "--no-check",
         "--username",
         "robot$homelab+ci",
         "--password-stdin",

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     help="Namespace to seal for; repeatable [default: apps.namespaces and flux-system].",
 )
 @click.option("--name", default="harbor-credentials", show_default=True, show_envvar=True, help="Secret name.")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    show_envvar=True,
+    help="Seal without logging in to the registry first (an offline laptop).",
+)
 @sealing_options
 @pass_app
 def command(
@@ -36,12 +42,15 @@ def command(
     registry: str | None,
     namespaces: tuple[str, ...],
     name: str,
+    no_check: bool,
     **options: Any,
 ) -> None:
     """Seal a kubernetes.io/dockerconfigjson Secret once per namespace that needs it.
 
     The password is prompted for (hidden, twice) or read with --password-stdin; it never
-    appears in a command line, a file other than the sealed output, or a log.
+    appears in a command line, a file other than the sealed output, or a log. The registry is
+    asked first, as docker login does (over plain HTTP when registry.insecure is true), and
+    credentials it rejects are not sealed.
     """
     from gitopsctl.errors import InputError
     from gitopsctl.redaction import register_secret
@@ -54,7 +63,15 @@ def command(
     if not password:
         raise InputError("the registry password is empty", hint="pipe it to --password-stdin or type it at the prompt")
     register_secret(password)
-    config_json = docker_config_json(registry or app.config.registry.host, username, password)
+    host = registry or app.config.registry.host
+    config_json = docker_config_json(host, username, password)
+    if not no_check:
+        from gitopsctl.registry import check_login
+
+        with app.terminal.step(f"logging in to {host}"):
+            answer = check_login(host, username, password, insecure=app.config.registry.insecure)
+        if answer.auth == "none":
+            app.terminal.warning(f"{host} asks for no credentials: they were not checked")
     secrets = [
         Secret(name=name, namespace=namespace, type=DOCKER_CONFIG_JSON, data={".dockerconfigjson": config_json})
         for namespace in namespaces_or_default(app, namespaces, with_flux=True)
