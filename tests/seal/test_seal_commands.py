@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import subprocess
@@ -14,6 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from gitopsctl.kustomize_files import load_yaml_documents
 from tests.conftest import TEST_CERT, TEST_KEY
+from tests.harness.ssh import make_key, make_known_hosts
 
 STORE = "flux/sealed-secrets/production"
 
@@ -147,8 +149,8 @@ def test_dry_run_writes_nothing(run_cli, sealing_repo):
 
 
 def test_vm_ssh_key(run_cli, sealing_repo, tmp_path):
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "id")], check=True)
-    (tmp_path / "known_hosts").write_text("192.168.0.50 ssh-ed25519 AAAAC3Nza\n")
+    make_key(tmp_path / "id")
+    make_known_hosts(tmp_path / "known_hosts")
     result = run_cli(
         "--repo",
         str(sealing_repo),
@@ -163,11 +165,23 @@ def test_vm_ssh_key(run_cli, sealing_repo, tmp_path):
     (secret,) = unseal_file(run_cli, sealing_repo / STORE / "default-vm-ssh-key.yaml")
     assert secret["type"] == "kubernetes.io/ssh-auth"
     assert set(secret["data"]) == {"ssh-privatekey", "known_hosts"}
+    # known_hosts is sealed byte for byte, as given.
+    assert base64.b64decode(secret["data"]["known_hosts"]) == (tmp_path / "known_hosts").read_bytes()
 
 
 def test_vm_ssh_key_refuses_a_public_key(run_cli, sealing_repo, tmp_path):
     (tmp_path / "id.pub").write_text("ssh-ed25519 AAAAC3Nza user@host\n")
-    result = run_cli("--repo", str(sealing_repo), "seal", "vm-ssh-key", "--key-file", str(tmp_path / "id.pub"))
+    make_known_hosts(tmp_path / "known_hosts")
+    result = run_cli(
+        "--repo",
+        str(sealing_repo),
+        "seal",
+        "vm-ssh-key",
+        "--key-file",
+        str(tmp_path / "id.pub"),
+        "--known-hosts",
+        str(tmp_path / "known_hosts"),
+    )
     assert result.exit_code == 2
     assert "not a PEM or OpenSSH private key" in result.stderr
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_CERT
+from tests.harness.ssh import make_key, make_known_hosts
 
 MARKER = "MARKER-5f1e2d-do-not-leak"
 
@@ -49,8 +50,10 @@ def scan_tree(root: Path) -> list[Path]:
 
 def test_every_seal_command_keeps_the_marker_secret(run_cli, sealing_repo, recording_path, tmp_path):
     log, temp = recording_path
-    key = tmp_path / "id"
-    key.write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{MARKER}\n-----END OPENSSH PRIVATE KEY-----\n")
+    # A real key (vm-ssh-key parses it): its body stands for the key material that must not leak.
+    key = make_key(tmp_path / "keys" / "id")
+    key_body = key.read_text().splitlines()[2]
+    known_hosts = make_known_hosts(tmp_path / "keys" / "known_hosts")
     secret_file = tmp_path / "secret.yaml"
     secret_file.write_text(
         f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: from-file\n  namespace: default\n"
@@ -73,7 +76,7 @@ def test_every_seal_command_keeps_the_marker_secret(run_cli, sealing_repo, recor
             "default",
             input=f"{MARKER}\n{MARKER}\n",
         ),
-        run_cli(*base, "vm-ssh-key", "--key-file", str(key)),
+        run_cli(*base, "vm-ssh-key", "--key-file", str(key), "--known-hosts", str(known_hosts)),
         run_cli(*base, "generic", "from-value", "-n", "default", "--from-file", f"token={value_file}"),
         run_cli(*base, "generic", "from-stdin", "-n", "default", "--from-file", "token=-", input=MARKER),
         run_cli(*base, "file", str(secret_file)),
@@ -87,9 +90,12 @@ def test_every_seal_command_keeps_the_marker_secret(run_cli, sealing_repo, recor
     for result in runs:
         assert not leaks(result.stdout), result.stdout
         assert not leaks(result.stderr), result.stderr
+        assert key_body not in result.stdout + result.stderr
     assert scan_tree(sealing_repo) == []
     assert scan_tree(temp) == []
     assert not log.exists() or not leaks(log.read_text())
+    assert not log.exists() or key_body not in log.read_text()
+    assert not any(key_body.encode() in p.read_bytes() for p in sealing_repo.rglob("*") if p.is_file())
     tracked = subprocess.run(["git", "status", "--porcelain"], cwd=sealing_repo, capture_output=True, text=True)
     assert "default-from-value.yaml" in tracked.stdout  # the sealed files were written
 
