@@ -15,6 +15,7 @@ from gitopsctl.kustomize_files import load_yaml_documents
 from gitopsctl.sealing.scope import Scope
 
 IMAGE_POLICY_MARKER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}')
+KNOWN_HOSTS_OPTION = re.compile(r"UserKnownHostsFile=[\"']?([^\s\"']+)")
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
 # Secrets that flux bootstrap creates in the cluster itself; they are not kept in Git.
 BOOTSTRAP_SECRETS = {"flux-system/flux-system"}
@@ -129,6 +130,7 @@ def check_repository(repo: Path, cluster_path: str) -> OfflineReport:
         _check_health_targets(report, key, document, manifests)
     _check_image_policies(report, applied)
     _check_secrets(report, applied)
+    _check_known_hosts(report, applied)
     return report
 
 
@@ -242,3 +244,38 @@ def _check_sealed_consistency(report: OfflineReport, document: Document) -> None
                 f"{where}: spec.template.metadata.{field_name} is {template[field_name]!r}; "
                 "a renamed sealed secret no longer decrypts, re-seal it"
             )
+
+
+def _check_known_hosts(report: OfflineReport, manifests: list[Document]) -> None:
+    """ssh with UserKnownHostsFile=<a file of a mounted sealed secret> needs that key sealed.
+
+    Without it the Job fails in the cluster with "Host key verification failed", after the
+    push; the SealedSecret lists its key names in clear, so this is checked here.
+    """
+    sealed = {f"{d.namespace()}/{d.name}": d for d in manifests if d.kind == "SealedSecret"}
+    for document in manifests:
+        pod = _pod_spec(document)
+        if pod is None:
+            continue
+        volumes = {v.get("name"): v["secret"] for v in pod.get("volumes") or [] if v.get("secret")}
+        for container in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]:
+            words = " ".join(str(w) for w in [*(container.get("command") or []), *(container.get("args") or [])])
+            for path in KNOWN_HOSTS_OPTION.findall(words):
+                for mount in container.get("volumeMounts") or []:
+                    volume = volumes.get(mount.get("name"))
+                    directory = str(mount.get("mountPath", "")).rstrip("/") + "/"
+                    if volume is None or not path.startswith(directory):
+                        continue
+                    key = path.removeprefix(directory)
+                    key = next((str(i.get("key")) for i in volume.get("items") or [] if i.get("path") == key), key)
+                    secret = f"{document.namespace()}/{volume.get('secretName')}"
+                    if secret not in sealed:
+                        continue  # a missing secret is reported with the seal command already
+                    if key not in ((sealed[secret].object.get("spec") or {}).get("encryptedData") or {}):
+                        namespace, _, name = secret.partition("/")
+                        report.problems.append(
+                            f"{document.kind} {document.namespace()}/{document.name} reads {path} "
+                            f"(UserKnownHostsFile) from Secret {secret}, whose sealed secret has no {key} key: "
+                            f"gitopsctl seal vm-ssh-key --key-file PATH -n {namespace} --name {name} "
+                            "--known-hosts FILE (or --scan HOST) --force"
+                        )

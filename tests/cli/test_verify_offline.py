@@ -139,3 +139,24 @@ def test_missing_cluster_folder_is_exit_2(run_cli, example):
     result = run_cli("--repo", str(example), "--cluster", "staging", "verify", "--offline")
     assert result.exit_code == 2
     assert "cluster folder flux/clusters/staging does not exist" in result.stderr
+
+
+def test_an_ssh_secret_sealed_without_known_hosts_is_caught(run_cli, example, tmp_path):
+    """The deploy Job reads /ssh/known_hosts (UserKnownHostsFile): the sealed secret must hold it."""
+    seal_required_secrets(run_cli, example, tmp_path)
+    assert run_cli("--repo", str(example), "verify", "--offline").exit_code == 0
+    # Sealed the way an operator might before vm-ssh-key required host keys: the key alone.
+    key = tmp_path / "id"
+    resealed = run_cli(
+        "--repo", str(example), "seal", "generic", "vm-ssh-key", "-n", "default", "--type", "kubernetes.io/ssh-auth",
+        "--from-file", f"ssh-privatekey={key}", "--force",
+    )  # fmt: skip
+    assert resealed.exit_code == 0, resealed.stderr
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 4
+    problems = [line for line in result.stderr.splitlines() if line.startswith("✗ Job")]
+    assert problems == [
+        "✗ Job default/backend-deploy reads /ssh/known_hosts (UserKnownHostsFile) from Secret default/vm-ssh-key, "
+        "whose sealed secret has no known_hosts key: gitopsctl seal vm-ssh-key --key-file PATH -n default "
+        "--name vm-ssh-key --known-hosts FILE (or --scan HOST) --force"
+    ]
