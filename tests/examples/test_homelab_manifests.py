@@ -42,3 +42,15 @@ def test_manifest_is_accepted_by_the_api_server(cluster, path: Path):
     result = cluster.kubectl("apply", "--dry-run=server", "-f", str(path), check=False)
     assert result.returncode == 0, result.stderr
     assert "(server dry run)" in result.stdout
+
+
+def test_no_job_is_deleted_behind_fluxs_back():
+    """A Job with ttlSecondsAfterFinished is deleted by Kubernetes, re-created by Flux at the next
+    sync, and runs again: the backend would be redeployed once a day for nothing."""
+    jobs = [
+        document
+        for path in EXAMPLE.rglob("*.yaml")
+        for document in load_yaml_documents(path.read_text(), str(path))
+        if isinstance(document, dict) and document.get("kind") == "Job"
+    ]
+    assert jobs and all("ttlSecondsAfterFinished" not in (job.get("spec") or {}) for job in jobs)
