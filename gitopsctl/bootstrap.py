@@ -13,12 +13,12 @@ from gitopsctl.durations import format_duration
 from gitopsctl.flux.health import DEFAULT_COMPONENTS
 from gitopsctl.flux.objects import DEPLOYMENT, GIT_REPOSITORY, KUSTOMIZATION, FluxObject, revision_sha
 from gitopsctl.kube import Kube
+from gitopsctl.sealing.sources import SEALING_KEY_LABEL
 from gitopsctl.versions import parse_version
 
 HELM_REPO_ALIAS = "sealed-secrets"
 # flux install labels its namespace (and every component) with the Flux version it installed.
 FLUX_VERSION_LABEL = "app.kubernetes.io/version"
-SEALING_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key"
 
 
 def keep_the_keys_advice(controller_namespace: str) -> str:

@@ -7,6 +7,7 @@ kubeseal does it), or straight to a URL (a port-forward, or a controller outside
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ class ControllerAPI(Protocol):
 class ProxiedController:
     kube: Kube
     controller: Controller
+    warn: Callable[[str], None] | None = None
 
     @property
     def where(self) -> str:
@@ -41,7 +43,7 @@ class ProxiedController:
     def certificate(self) -> bytes:
         from gitopsctl.sealing.sources import fetch_from_controller
 
-        return fetch_from_controller(self.kube, self.controller)
+        return fetch_from_controller(self.kube, self.controller, self.warn)
 
     def verify(self, sealed: dict[str, Any]) -> None:
         try:
@@ -55,8 +57,22 @@ class ProxiedController:
         return _with_type(json.loads(self._post("v1/rotate", sealed)))
 
     def _post(self, endpoint: str, sealed: dict[str, Any]) -> str:
+        from gitopsctl.sealing.sources import proxy_failure, proxy_problem
+
         path = self.controller.proxy_path(endpoint)
-        return self.kube.kubectl(["create", "--raw", path, "-f", "-"], stdin=json.dumps(sealed))
+        try:
+            return self.kube.kubectl(["create", "--raw", path, "-f", "-"], stdin=json.dumps(sealed))
+        except OperationFailed as error:
+            failure = proxy_failure(self.kube, error)
+            if failure is None:
+                raise
+            # Decrypting needs the controller itself: no Secret can stand in, so say how to reach it.
+            raise OperationFailed(
+                proxy_problem(self.controller, failure),
+                hint="allow the API server in (see the guide's NetworkPolicy section), or kubectl port-forward "
+                f"-n {self.controller.namespace} svc/{self.controller.name} 8080 and pass "
+                "--controller-url http://127.0.0.1:8080",
+            ) from None
 
 
 @dataclass

@@ -6,15 +6,21 @@ proxy, so no port-forward and no direct network path to the pod are needed.
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitopsctl.errors import InputError, OperationFailed
-from gitopsctl.kube import Kube
+from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
+from gitopsctl.kube import ClusterUnreachable, Kube
 from gitopsctl.sealing.certificate import SealingCertificate, load_certificate
 
 CERT_FILENAME = "sealed-secrets-cert.pem"
 HTTP_TIMEOUT = 15.0
+SEALING_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key"
+# What kubectl prints when the API server's service proxy answers 503.
+_PROXY_UNAVAILABLE = ("serviceunavailable", "(503)", "unable to handle the request", "no endpoints available")
 
 
 @dataclass(frozen=True)
@@ -51,16 +57,94 @@ def read_cert_option(value: str) -> tuple[bytes, str]:
         raise InputError(f"--cert {path}: is a directory, not a certificate file") from None
 
 
-def fetch_from_controller(kube: Kube, controller: Controller) -> bytes:
+def fetch_from_controller(kube: Kube, controller: Controller, warn: Callable[[str], None] | None = None) -> bytes:
+    """The controller's certificate through the API server's service proxy, as kubeseal asks.
+
+    When the proxy cannot reach the controller (Flux's NetworkPolicies admit pods, not the node
+    the proxy connects from), the public certificate is read from the controller's active key
+    Secret instead, and ``warn`` is told why.
+    """
     try:
-        pem = kube.get_raw(controller.proxy_path("v1/cert.pem"))
+        return kube.get_raw(controller.proxy_path("v1/cert.pem")).encode()
     except OperationFailed as error:
+        failure = proxy_failure(kube, error)
+        if failure is None:
+            raise OperationFailed(
+                f"cannot fetch the certificate from {controller.namespace}/{controller.name}: {error}",
+                hint="check sealed_secrets.controller_name and controller_namespace in gitopsctl.toml "
+                "(the Helm chart names the Service after fullnameOverride)",
+            ) from None
+    pem = certificate_from_key_secret(kube, controller)
+    if warn is not None:
+        warn(
+            f"{proxy_problem(controller, failure)}; read the certificate from the controller's active key Secret "
+            "instead (allow the API server in, see the guide's NetworkPolicy section)"
+        )
+    return pem
+
+
+def proxy_failure(kube: Kube, error: GitopsctlError) -> str | None:
+    """How the service proxy failed ("answered 503", "timed out"), or None when it is not the proxy.
+
+    A timeout of the proxied call looks like an unreachable cluster to kubectl: the API server
+    is asked once more, directly, to tell the two apart.
+    """
+    if isinstance(error, ClusterUnreachable):
+        try:
+            kube.server_version()
+        except GitopsctlError:
+            return None  # the cluster itself is unreachable
+        return "timed out"
+    if isinstance(error, ToolFailed) and any(marker in error.stderr.lower() for marker in _PROXY_UNAVAILABLE):
+        return "answered 503"
+    return None
+
+
+def proxy_problem(controller: Controller, failure: str) -> str:
+    return (
+        f"the API server's service proxy to {controller.namespace}/{controller.name} {failure}: "
+        "a NetworkPolicy (Flux's defaults in flux-system) keeps the API server out, or the controller "
+        "has no ready pod"
+    )
+
+
+def certificate_from_key_secret(kube: Kube, controller: Controller) -> bytes:
+    """The public certificate of the controller's newest active key, read from its TLS Secret.
+
+    Only tls.crt is selected (a jsonpath), so the private key is never printed or kept.
+    """
+    template = '{range .items[*]}{.data.tls\\.crt}{" "}{end}'
+    try:
+        output = kube.kubectl(
+            [
+                "get",
+                "secrets",
+                "-n",
+                controller.namespace,
+                "-l",
+                f"{SEALING_KEY_LABEL}=active",
+                "-o",
+                f"jsonpath={template}",
+            ]
+        )
+    except ToolFailed as error:
         raise OperationFailed(
-            f"cannot fetch the certificate from {controller.namespace}/{controller.name}: {error}",
-            hint="check sealed_secrets.controller_name and controller_namespace in gitopsctl.toml "
-            "(the Helm chart names the Service after fullnameOverride)",
+            f"cannot read the controller's key Secrets in {controller.namespace}: {error.message}",
+            hint="reach the controller directly: kubectl port-forward -n "
+            f"{controller.namespace} svc/{controller.name} 8080, then --controller-url http://127.0.0.1:8080",
         ) from None
-    return pem.encode()
+    certificates = []
+    for line in output.split():
+        try:
+            certificates.append(load_certificate(base64.b64decode(line), source="the active key Secret"))
+        except (binascii.Error, InputError):
+            continue
+    if not certificates:
+        raise OperationFailed(
+            f"no active sealing key Secret ({SEALING_KEY_LABEL}=active) in {controller.namespace}",
+            hint="is the Sealed Secrets controller installed there and has it started once?",
+        )
+    return max(certificates, key=lambda c: c.certificate.not_valid_before_utc).pem
 
 
 def check_pin(certificate: SealingCertificate, pinned: str | None, source: str, cluster: str) -> None:
@@ -81,6 +165,7 @@ def resolve_certificate(
     controller: Controller,
     pinned: str | None,
     cluster: str,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[SealingCertificate, str]:
     """The certificate to seal with and where it came from, checked against the pin."""
     if cert_option:
@@ -89,7 +174,7 @@ def resolve_certificate(
         pem, source = repo_cert.read_bytes(), str(repo_cert)
     elif kube is not None:
         pem, source = (
-            fetch_from_controller(kube, controller),
+            fetch_from_controller(kube, controller, warn),
             f"controller {controller.namespace}/{controller.name}",
         )
     else:

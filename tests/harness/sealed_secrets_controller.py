@@ -85,63 +85,7 @@ class SealedSecretsController:
         return self
 
     def _service(self) -> None:
-        """A Service whose endpoint is the process: the API server proxies only to addresses that
-        belong to a Pod, so a Pod object stands for the process and carries its address."""
-        ip = self.network.namespace_ip
-        pod = f"{NAME}-0"
-        self.plane.kubectl(
-            "apply",
-            "-f",
-            "-",
-            stdin=f"""apiVersion: v1
-kind: Pod
-metadata: {{name: {pod}, namespace: {NAMESPACE}, labels: {{app: {NAME}}}}}
-spec:
-  containers: [{{name: controller, image: "docker.io/bitnami/sealed-secrets-controller:0.38.4"}}]
-""",
-        )
-        self.plane.kubectl(
-            "patch",
-            "pod",
-            pod,
-            "-n",
-            NAMESPACE,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            f'{{"status": {{"phase": "Running", "podIP": "{ip}", "podIPs": [{{"ip": "{ip}"}}]}}}}',
-        )
-        self.plane.kubectl(
-            "apply",
-            "-f",
-            "-",
-            stdin=f"""apiVersion: v1
-kind: Service
-metadata: {{name: {NAME}, namespace: {NAMESPACE}}}
-spec:
-  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: {NAME}-test
-  namespace: {NAMESPACE}
-  labels: {{kubernetes.io/service-name: {NAME}}}
-addressType: IPv4
-ports: [{{name: http, port: {PORT}, protocol: TCP}}]
-endpoints:
-- addresses: ["{ip}"]
-  conditions: {{ready: true}}
-  targetRef: {{kind: Pod, name: {pod}, namespace: {NAMESPACE}}}
----
-apiVersion: v1
-kind: Endpoints
-metadata: {{name: {NAME}, namespace: {NAMESPACE}}}
-subsets:
-- addresses: [{{ip: "{ip}", targetRef: {{kind: Pod, name: {pod}, namespace: {NAMESPACE}}}}}]
-  ports: [{{name: http, port: {PORT}}}]
-""",
-        )
+        publish_service(self.plane, self.network.namespace_ip)
 
     def _wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -170,3 +114,62 @@ subsets:
             path.write_bytes(base64.b64decode(item["data"]["tls.key"]))
             paths.append(path)
         return paths
+
+
+def publish_service(plane: ControlPlane, ip: str, *, name: str = NAME, namespace: str = NAMESPACE) -> None:
+    """A Service whose endpoint is ``ip``: the API server proxies only to addresses that belong
+    to a Pod, so a Pod object stands for the process listening there and carries its address."""
+    pod = f"{name}-0"
+    plane.kubectl(
+        "apply",
+        "-f",
+        "-",
+        stdin=f"""apiVersion: v1
+kind: Pod
+metadata: {{name: {pod}, namespace: {namespace}, labels: {{app: {name}}}}}
+spec:
+  containers: [{{name: controller, image: "docker.io/bitnami/sealed-secrets-controller:0.38.4"}}]
+""",
+    )
+    plane.kubectl(
+        "patch",
+        "pod",
+        pod,
+        "-n",
+        namespace,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        f'{{"status": {{"phase": "Running", "podIP": "{ip}", "podIPs": [{{"ip": "{ip}"}}]}}}}',
+    )
+    plane.kubectl(
+        "apply",
+        "-f",
+        "-",
+        stdin=f"""apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: {name}-test
+  namespace: {namespace}
+  labels: {{kubernetes.io/service-name: {name}}}
+addressType: IPv4
+ports: [{{name: http, port: {PORT}, protocol: TCP}}]
+endpoints:
+- addresses: ["{ip}"]
+  conditions: {{ready: true}}
+  targetRef: {{kind: Pod, name: {pod}, namespace: {namespace}}}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {{name: {name}, namespace: {namespace}}}
+subsets:
+- addresses: [{{ip: "{ip}", targetRef: {{kind: Pod, name: {pod}, namespace: {namespace}}}}}]
+  ports: [{{name: http, port: {PORT}}}]
+""",
+    )

@@ -56,6 +56,7 @@ def sealing_certificate(app: Application, cert_option: str | None):
         controller=Controller(settings.controller_name, settings.controller_namespace),
         pinned=settings.cert_fingerprints.get(app.cluster),
         cluster=app.cluster,
+        warn=app.terminal.warning,
     )
     app.terminal.debug(f"sealing with the certificate from {source} ({certificate.fingerprint})")
     if certificate.expires_soon():

@@ -29,4 +29,5 @@ def controller_api(app: Application, url: str | None):
     if url:
         return DirectController(url)
     settings = app.config.sealed_secrets
-    return ProxiedController(app.kube, Controller(settings.controller_name, settings.controller_namespace))
+    controller = Controller(settings.controller_name, settings.controller_namespace)
+    return ProxiedController(app.kube, controller, warn=app.terminal.warning)
