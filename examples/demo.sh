@@ -20,6 +20,9 @@ git init -q --bare -b main "$scratch/origin.git"
 git clone -q "$scratch/origin.git" "$scratch/gitops" 2>/dev/null
 cp -r "$root/examples/homelab/." "$scratch/gitops/"
 cd "$scratch/gitops"
+# The demo stays on this machine: doctor asks the registry, so it is looked for on loopback,
+# never at the example's LAN address.
+sed -i 's/^host = "192.168.0.40:5000"/host = "127.0.0.1:5000"/' gitopsctl.toml
 git checkout -q -b main && git add -A && git commit -qm "Home-lab GitOps layout" && git push -q -u origin main
 
 section "gitopsctl doctor (this machine has no cluster or flux: it reports what is missing, exit 3)"

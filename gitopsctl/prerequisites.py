@@ -27,6 +27,7 @@ class Check:
     status: str
     detail: str
     required: bool = True
+    advice: tuple[str, ...] = ()  # lines to show below the checks (what to configure elsewhere)
 
     @property
     def blocking(self) -> bool:
@@ -72,8 +73,12 @@ class Prerequisites:
         flux_version = self._versions.get("flux")
         checks.append(self._owner(environ))
         checks.append(self._token(environ))
-        checks.append(self._cluster(flux_version))
+        cluster = self._cluster(flux_version)
+        checks.append(cluster)
         checks.append(self._flux_check_pre(flux_version))
+        checks.append(self._sealed_secrets_api(reachable=cluster.status == OK))
+        if self.repo is not None:  # the registry is the repository's: outside one there is none to ask
+            checks.append(self._registry())
         return checks
 
     def __post_init__(self) -> None:
@@ -154,6 +159,46 @@ class Prerequisites:
                 f"flux {format_version(flux_version)}; upgrade the cluster or use an older flux",
             )
         return Check("cluster", OK, f"Kubernetes {server} >= {format_version(minimum)}")
+
+    def _sealed_secrets_api(self, *, reachable: bool) -> Check:
+        """Can the API server's service proxy reach the controller, as seal fetch-cert/verify need?"""
+        from gitopsctl.errors import ToolFailed
+        from gitopsctl.sealing.sources import Controller, proxy_failure, proxy_problem
+
+        name = "sealed secrets API"
+        if not reachable:
+            return Check(name, SKIP, "the cluster is not reachable", required=False)
+        settings = self.config.sealed_secrets
+        controller = Controller(settings.controller_name, settings.controller_namespace)
+        where = f"{controller.namespace}/{controller.name}"
+        try:
+            self.kube.get_raw(controller.proxy_path("v1/cert.pem"))
+        except GitopsctlError as error:
+            if isinstance(error, ToolFailed) and "(NotFound)" in error.stderr:
+                return Check(name, SKIP, f"{where} is not installed yet (bootstrap installs it)", required=False)
+            failure = proxy_failure(self.kube, error)
+            if failure is None:
+                return Check(name, WARN, str(error), required=False)
+            detail = (
+                f"{proxy_problem(controller, failure)}; seal fetch-cert falls back to the key Secret, seal verify "
+                "and reencrypt need the NetworkPolicy of the example or --controller-url"
+            )
+            return Check(name, WARN, detail, required=False)
+        return Check(name, OK, f"the API server reaches {where}", required=False)
+
+    def _registry(self) -> Check:
+        from gitopsctl.registry import http_registry_setup, probe
+
+        registry = self.config.registry
+        try:
+            answer = probe(registry.host, insecure=registry.insecure)
+        except GitopsctlError as error:
+            return Check("registry", WARN, str(error), required=False)
+        detail = f"{registry.host} answers as a Docker registry ({answer.auth} auth)"
+        if not registry.insecure:
+            return Check("registry", OK, detail, required=False)
+        advice = tuple(http_registry_setup(registry.host))
+        return Check("registry", OK, f"{detail} over plain HTTP: see below", required=False, advice=advice)
 
     def _flux_check_pre(self, flux_version: tuple[int, int, int] | None) -> Check:
         if flux_version is None:

@@ -16,6 +16,7 @@ from gitopsctl.errors import InputError, OperationFailed
 from gitopsctl.redaction import register_secret
 
 HTTP_TIMEOUT = 10.0
+_NO_CHECK = "or pass --no-check to seal without asking the registry"
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -48,7 +49,10 @@ def probe(host: str, *, insecure: bool) -> RegistryAnswer:
 
 def check_login(host: str, username: str, password: str, *, insecure: bool) -> RegistryAnswer:
     """Log in as `docker login` would; InputError when the registry rejects the credentials."""
-    answer = probe(host, insecure=insecure)
+    try:
+        answer = probe(host, insecure=insecure)
+    except OperationFailed as error:
+        raise OperationFailed(error.message, hint=f"{error.hint}, {_NO_CHECK}") from None
     if answer.auth == "none":
         return answer  # an open registry accepts anything: nothing to check
     register_secret(password)
@@ -71,12 +75,28 @@ def check_login(host: str, username: str, password: str, *, insecure: bool) -> R
     if response.status_code in (401, 403):
         raise InputError(
             f"registry {host} rejected the credentials of {username}: nothing was sealed",
-            hint="check the user name and password (a Harbor robot is robot$project+name), "
-            "or pass --no-check to seal without asking the registry",
+            hint=f"check the user name and password (a Harbor robot is robot$project+name), {_NO_CHECK}",
         )
     if response.status_code != 200:
         raise _unexpected(host, response)
     return answer
+
+
+def http_registry_setup(host: str) -> list[str]:
+    """What the k3s nodes and the backend VM need to pull from a plain-HTTP registry.
+
+    Each node pulls on its own, so each needs the mirror entry; credentials come with the pods'
+    imagePullSecrets. The VM's Docker refuses plain HTTP unless the registry is listed.
+    """
+    return [
+        "/etc/rancher/k3s/registries.yaml on every k3s node (then restart k3s or k3s-agent):",
+        "  mirrors:",
+        f'    "{host}":',
+        "      endpoint:",
+        f'        - "http://{host}"',
+        "/etc/docker/daemon.json on the backend VM (then restart docker):",
+        f'  {{"insecure-registries": ["{host}"]}}',
+    ]
 
 
 def _get(url: str, *, host: str, insecure: bool, **kwargs: Any) -> Any:
@@ -91,8 +111,7 @@ def _get(url: str, *, host: str, insecure: bool, **kwargs: Any) -> Any:
         scheme = "HTTP" if insecure else "HTTPS"
         raise OperationFailed(
             f"registry {host} does not answer over {scheme} ({type(error).__name__})",
-            hint="check registry.host (and registry.insecure) in gitopsctl.toml, "
-            "or pass --no-check to seal without asking the registry",
+            hint="check registry.host (and registry.insecure) in gitopsctl.toml",
         ) from None
 
 
@@ -110,6 +129,5 @@ def _token(response: Any) -> str:
 def _unexpected(host: str, response: Any) -> OperationFailed:
     return OperationFailed(
         f"registry {host} answered {response.status_code} to /v2/, not as a Docker registry does",
-        hint="check registry.host in gitopsctl.toml (host[:port] as in image references), "
-        "or pass --no-check to seal without asking the registry",
+        hint="check registry.host in gitopsctl.toml (host[:port] as in image references)",
     )

@@ -13,6 +13,9 @@ _GLYPH = {OK: SUCCESS, WARN: WARNING, FAIL: FAILURE, SKIP: "-"}
 def show_checks(terminal: Terminal, checks: Sequence[Check]) -> None:
     rows = [[_GLYPH[c.status], c.name, c.detail] for c in checks]
     terminal.table(["", "CHECK", "RESULT"], rows)
+    for check in checks:
+        for line in check.advice:
+            terminal.info(line)
     failed = [c.name for c in checks if c.blocking]
     if failed:
         terminal.failure(f"{len(failed)} required check(s) failed: {', '.join(failed)}")

@@ -19,6 +19,7 @@ from gitopsctl.config import load_config
 from gitopsctl.sealing.sealedsecret import load_private_keys
 from tests.conftest import TEST_CERT, TEST_KEY
 from tests.harness.chart_repo import ChartRepository
+from tests.harness.controlplane import free_port
 from tests.harness.flux_state import FluxWorld
 from tests.harness.sealed_controller import FakeSealedSecretsController
 
@@ -84,6 +85,8 @@ def bootstrap_world(cluster, git_world, github, tmp_path, monkeypatch) -> Iterat
     text = text[: text.index("\n# Written by")] + "\n"
     text = text.replace("[github]\n", f'[github]\napi_url = "{github.url}"\n')
     text = text.replace('chart_repo = "https://bitnami.github.io/sealed-secrets"', f'chart_repo = "{charts.url}"')
+    # doctor's checks ask the registry: a loopback port where none runs, never the example's LAN address.
+    text = text.replace('host = "192.168.0.40:5000"', f'host = "127.0.0.1:{free_port()}"')
     config.write_text(text)
     git_world.commit_file("gitopsctl.toml", text, "Point gitopsctl at the test world")
     git = ["git", "push", "-q", "origin", "main"]

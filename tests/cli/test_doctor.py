@@ -5,12 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.controlplane import free_port
 from tests.harness.github import Token
 
 
-def write_config(repo: Path, api_url: str, extra: str = "") -> None:
+def write_config(repo: Path, api_url: str, extra: str = "", registry: str = "") -> None:
+    """A loopback registry (where none runs, unless given): doctor never asks the example's LAN address."""
     (repo / "gitopsctl.toml").write_text(
         f'[github]\nowner = "homelab-operator"\nrepository = "homelab-gitops"\napi_url = "{api_url}"\n{extra}'
+        f'\n[registry]\nhost = "{registry or f"127.0.0.1:{free_port()}"}"\ninsecure = true\n'
     )
 
 
@@ -35,6 +38,8 @@ def test_all_prerequisites_met(run_cli, cluster, github, git_world, monkeypatch)
         "GITHUB_TOKEN": "ok",
         "cluster": "ok",
         "flux check --pre": "ok",
+        "sealed secrets API": "skipped",  # not installed before bootstrap
+        "registry": "warning",  # none runs at the configured address
     }
     assert "Kubernetes v1.36.3 >= 1.33.0" in checks["cluster"]["detail"]
     # The token travels only in the Authorization header.
@@ -124,7 +129,65 @@ def test_flux_must_be_as_new_as_the_repository_needs(run_cli, git_world, github,
         "detail": "2.6.4 is older than 2.7.0, which image.toolkit.fluxcd.io/v1 ImageRepository "
         "(flux/image-automation/backend.yaml) needs; upgrade it",
         "required": True,
+        "advice": [],
     }
     # Outside a repository only the tool's own minimum applies.
     outside = run_cli("doctor", "-o", "json")
     assert checks_by_name(outside.stdout)["flux"]["status"] == "ok"
+
+
+@pytest.mark.needs_tools("registry")
+def test_the_registry_answers_and_a_plain_http_one_gets_its_node_and_vm_entries(
+    run_cli, git_world, github, monkeypatch, tmp_path
+):
+    from tests.conftest import TOOLS_BIN
+    from tests.harness.registry import Registry
+
+    registry = Registry(TOOLS_BIN / "registry", tmp_path / "registry", {"robot$homelab+ci": "pw"}).start()
+    try:
+        write_config(git_world.clone, github.url, registry=registry.host)
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_classic_ok")
+        text = run_cli("--repo", str(git_world.clone), "doctor")
+        as_json = run_cli("--repo", str(git_world.clone), "doctor", "-o", "json")
+    finally:
+        registry.stop()
+    check = checks_by_name(as_json.stdout)["registry"]
+    assert (check["status"], check["detail"]) == (
+        "ok",
+        f"{registry.host} answers as a Docker registry (basic auth) over plain HTTP: see below",
+    )
+    lines = text.stderr.splitlines()
+    start = lines.index("/etc/rancher/k3s/registries.yaml on every k3s node (then restart k3s or k3s-agent):")
+    assert lines[start : start + 7] == [
+        "/etc/rancher/k3s/registries.yaml on every k3s node (then restart k3s or k3s-agent):",
+        "  mirrors:",
+        f'    "{registry.host}":',
+        "      endpoint:",
+        f'        - "http://{registry.host}"',
+        "/etc/docker/daemon.json on the backend VM (then restart docker):",
+        f'  {{"insecure-registries": ["{registry.host}"]}}',
+    ]
+
+
+def test_the_sealed_secrets_api_through_a_refused_proxy_is_a_warning_naming_the_cause(
+    run_cli, cluster, github, git_world, monkeypatch
+):
+    from tests.harness.sealed_secrets_controller import NAME, NAMESPACE, PORT
+
+    cluster.kubectl(
+        "apply", "-f", "-",
+        stdin=f"apiVersion: v1\nkind: Service\nmetadata: {{name: {NAME}, namespace: {NAMESPACE}}}\n"
+        f"spec:\n  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]\n---\n"
+        f"apiVersion: v1\nkind: Endpoints\nmetadata: {{name: {NAME}, namespace: {NAMESPACE}}}\n",
+    )  # fmt: skip
+    try:
+        write_config(git_world.clone, github.url)
+        result = run_cli("--repo", str(git_world.clone), "doctor", "-o", "json")
+    finally:
+        cluster.kubectl("delete", "service,endpoints", NAME, "-n", NAMESPACE, check=False)
+    check = checks_by_name(result.stdout)["sealed secrets API"]
+    assert check["status"] == "warning" and not check["required"]
+    assert check["detail"].startswith(
+        f"the API server's service proxy to {NAMESPACE}/{NAME} answered 503: a NetworkPolicy (Flux's defaults "
+        "in flux-system) keeps the API server out"
+    )
