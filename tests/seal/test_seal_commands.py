@@ -51,7 +51,7 @@ def test_harbor_creds_seals_for_app_and_flux_namespaces(run_cli, sealing_repo):
     kustomization = (store / "kustomization.yaml").read_text()
     assert kustomization.startswith("# SealedSecrets written by 'gitopsctl seal …' are listed here")
     resources = load_yaml_documents(kustomization, "k")[0]["resources"]
-    assert resources == ["default-harbor-credentials.yaml", "flux-system-harbor-credentials.yaml"]
+    assert resources == ["networkpolicy.yaml", "default-harbor-credentials.yaml", "flux-system-harbor-credentials.yaml"]
 
 
 def test_prompted_password_is_asked_twice_hidden(run_cli, sealing_repo):
@@ -97,7 +97,7 @@ def test_existing_file_is_kept_without_force_and_replaced_with_it(run_cli, seali
     assert run_cli(*args, "--force").exit_code == 0
     assert target.read_text() != before
     resources = load_yaml_documents((sealing_repo / STORE / "kustomization.yaml").read_text(), "k")[0]["resources"]
-    assert resources == ["default-app.yaml"]
+    assert resources == ["networkpolicy.yaml", "default-app.yaml"]
 
 
 def test_merge_into_adds_a_key_and_keeps_the_others(run_cli, sealing_repo):
