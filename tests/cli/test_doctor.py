@@ -172,14 +172,9 @@ def test_the_registry_answers_and_a_plain_http_one_gets_its_node_and_vm_entries(
 def test_the_sealed_secrets_api_through_a_refused_proxy_is_a_warning_naming_the_cause(
     run_cli, cluster, github, git_world, monkeypatch
 ):
-    from tests.harness.sealed_secrets_controller import NAME, NAMESPACE, PORT
+    from tests.harness.sealed_secrets_controller import NAME, NAMESPACE, publish_unreachable_service
 
-    cluster.kubectl(
-        "apply", "-f", "-",
-        stdin=f"apiVersion: v1\nkind: Service\nmetadata: {{name: {NAME}, namespace: {NAMESPACE}}}\n"
-        f"spec:\n  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]\n---\n"
-        f"apiVersion: v1\nkind: Endpoints\nmetadata: {{name: {NAME}, namespace: {NAMESPACE}}}\n",
-    )  # fmt: skip
+    publish_unreachable_service(cluster)
     try:
         write_config(git_world.clone, github.url)
         result = run_cli("--repo", str(git_world.clone), "doctor", "-o", "json")

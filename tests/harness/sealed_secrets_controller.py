@@ -146,13 +146,8 @@ spec:
         "apply",
         "-f",
         "-",
-        stdin=f"""apiVersion: v1
-kind: Service
-metadata: {{name: {name}, namespace: {namespace}}}
-spec:
-  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]
----
-apiVersion: discovery.k8s.io/v1
+        stdin=_service(name, namespace)
+        + f"""apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
   name: {name}-test
@@ -173,3 +168,28 @@ subsets:
   ports: [{{name: http, port: {PORT}}}]
 """,
     )
+
+
+def publish_unreachable_service(plane: ControlPlane, *, name: str = NAME, namespace: str = NAMESPACE) -> None:
+    """The controller's Service with no endpoint the API server can reach: its proxy answers 503.
+
+    As the endpoints controller leaves it when no pod is ready, or as a NetworkPolicy that keeps
+    the node out looks from the proxy: an Endpoints object, empty.
+    """
+    plane.kubectl(
+        "apply",
+        "-f",
+        "-",
+        stdin=_service(name, namespace)
+        + f"apiVersion: v1\nkind: Endpoints\nmetadata: {{name: {name}, namespace: {namespace}}}\n",
+    )
+
+
+def _service(name: str, namespace: str) -> str:
+    return f"""apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]
+---
+"""

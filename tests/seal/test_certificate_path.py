@@ -16,7 +16,13 @@ import pytest
 from tests.conftest import TEST_CERT, TEST_KEY
 from tests.harness.controlplane import free_port
 from tests.harness.network import IsolatedNetwork, NetworkUnavailable
-from tests.harness.sealed_secrets_controller import NAME, NAMESPACE, PORT, publish_service
+from tests.harness.sealed_secrets_controller import (
+    NAME,
+    NAMESPACE,
+    PORT,
+    publish_service,
+    publish_unreachable_service,
+)
 
 STORE = "flux/sealed-secrets/production"
 KEY_SECRET = "sealed-secrets-key7xq2m"
@@ -51,21 +57,8 @@ def controller_keys(cluster) -> Iterator[None]:
     cluster.kubectl("delete", "pod", "-n", NAMESPACE, f"{NAME}-0", "--ignore-not-found", "--wait=false", check=False)
 
 
-def refused_proxy(cluster) -> None:
-    """The Service exists, but no endpoint of it can be reached: the proxy answers 503.
-
-    As the endpoints controller leaves it when no pod is ready: an Endpoints object, empty.
-    """
-    cluster.kubectl(
-        "apply", "-f", "-",
-        stdin=f"apiVersion: v1\nkind: Service\nmetadata: {{name: {NAME}, namespace: {NAMESPACE}}}\n"
-        f"spec:\n  ports: [{{name: http, port: {PORT}, targetPort: {PORT}}}]\n---\n"
-        f"apiVersion: v1\nkind: Endpoints\nmetadata: {{name: {NAME}, namespace: {NAMESPACE}}}\n",
-    )  # fmt: skip
-
-
 def test_fetch_cert_names_the_cause_and_reads_the_key_secret(run_cli, sealing_repo, cluster, controller_keys):
-    refused_proxy(cluster)
+    publish_unreachable_service(cluster)
     (sealing_repo / STORE / "sealed-secrets-cert.pem").unlink()
     result = run_cli("--repo", str(sealing_repo), "seal", "fetch-cert")
     assert result.exit_code == 0, result.stderr
@@ -82,7 +75,7 @@ def test_fetch_cert_names_the_cause_and_reads_the_key_secret(run_cli, sealing_re
 
 
 def test_sealing_without_a_stored_certificate_uses_the_same_fallback(run_cli, sealing_repo, cluster, controller_keys):
-    refused_proxy(cluster)
+    publish_unreachable_service(cluster)
     (sealing_repo / STORE / "sealed-secrets-cert.pem").unlink()
     result = run_cli(
         "--repo", str(sealing_repo), "seal", "generic", "app", "-n", "default", "--from-literal", "k=v", "--stdout"
@@ -96,7 +89,7 @@ def test_verify_through_a_refused_proxy_says_how_to_reach_the_controller(
 ):
     sealed = run_cli("--repo", str(sealing_repo), "seal", "generic", "app", "-n", "default", "--from-literal", "k=v")
     assert sealed.exit_code == 0, sealed.stderr
-    refused_proxy(cluster)
+    publish_unreachable_service(cluster)
     result = run_cli("--repo", str(sealing_repo), "seal", "verify")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
