@@ -6,14 +6,25 @@ The domain raises these; the CLI layer prints ``str(error)`` as one line and exi
 
 from __future__ import annotations
 
+from enum import IntEnum
 
-class ExitCode:
+
+class ExitCode(IntEnum):
     OK = 0
     FAILED = 1
     USAGE = 2
     PREREQUISITES = 3
     UNHEALTHY = 4
     INTERRUPTED = 130
+
+
+class Exit(Exception):
+    """The command has reported its outcome (a table, a report, 'interrupted …'): end with
+    ``exit_code`` and print nothing more. The one way a command ends with a code of its choosing."""
+
+    def __init__(self, exit_code: ExitCode) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
 
 
 class GitopsctlError(Exception):

@@ -16,22 +16,21 @@ from gitopsctl.errors import GitopsctlError
 from gitopsctl.flux.api_versions import FluxRequirement, required_flux
 from gitopsctl.kube import Kube
 from gitopsctl.runner import Runner
+from gitopsctl.status import Status
 from gitopsctl.versions import format_version, minimum_kubernetes_for_flux, parse_version
-
-OK, WARN, FAIL, SKIP = "ok", "warning", "failed", "skipped"
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str
+    status: Status
     detail: str
     required: bool = True
     advice: tuple[str, ...] = ()  # lines to show below the checks (what to configure elsewhere)
 
     @property
     def blocking(self) -> bool:
-        return self.required and self.status == FAIL
+        return self.required and self.status == Status.FAILED
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -76,7 +75,7 @@ class Prerequisites:
         cluster = self._cluster(flux_version)
         checks.append(cluster)
         checks.append(self._flux_check_pre(flux_version))
-        checks.append(self._sealed_secrets_api(reachable=cluster.status == OK))
+        checks.append(self._sealed_secrets_api(reachable=cluster.status == Status.OK))
         if self.repo is not None:  # the registry is the repository's: outside one there is none to ask
             checks.append(self._registry())
         return checks
@@ -99,19 +98,19 @@ class Prerequisites:
         try:
             output = spec.extract(self.runner.run(spec.program, spec.args, timeout=20).stdout)
         except GitopsctlError as error:
-            status = FAIL if spec.required else WARN
+            status = Status.FAILED if spec.required else Status.WARNING
             return Check(name, status, str(error), spec.required)
         except (ValueError, KeyError):
-            return Check(name, FAIL, f"cannot read the version from '{spec.program} {' '.join(spec.args)}'")
+            return Check(name, Status.FAILED, f"cannot read the version from '{spec.program} {' '.join(spec.args)}'")
         version = parse_version(output)
         if version is None:
-            return Check(name, FAIL, f"cannot read the version from {output.strip()!r}", spec.required)
+            return Check(name, Status.FAILED, f"cannot read the version from {output.strip()!r}", spec.required)
         self._versions[name] = version
         if version < minimum:
             needed = str(requirement) if requirement else f"the minimum {format_version(minimum)}"
             return Check(
                 name,
-                FAIL if spec.required else WARN,
+                Status.FAILED if spec.required else Status.WARNING,
                 f"{format_version(version)} is older than {needed}; upgrade it",
                 spec.required,
             )
@@ -119,46 +118,48 @@ class Prerequisites:
             note = f" (for {requirement.api_version} {requirement.kind} in {requirement.path})"
         else:
             note = "" if spec.required else " (optional: gitopsctl seals natively)"
-        return Check(name, OK, f"{format_version(version)} >= {format_version(minimum)}{note}", spec.required)
+        return Check(name, Status.OK, f"{format_version(version)} >= {format_version(minimum)}{note}", spec.required)
 
     def _owner(self, environ: dict[str, str]) -> Check:
         owner = environ.get("GITHUB_USER") or self.config.github.owner
         if not owner:
-            return Check("github owner", FAIL, "unknown: set GITHUB_USER or github.owner in gitopsctl.toml")
+            return Check("github owner", Status.FAILED, "unknown: set GITHUB_USER or github.owner in gitopsctl.toml")
         repository = self.config.github.repository or "(github.repository not set)"
-        return Check("github owner", OK, f"{owner}/{repository}")
+        return Check("github owner", Status.OK, f"{owner}/{repository}")
 
     def _token(self, environ: dict[str, str]) -> Check:
         from gitopsctl.github import check_token
 
         token = environ.get("GITHUB_TOKEN", "")
         if not token:
-            return Check("GITHUB_TOKEN", FAIL, "not set: export a GitHub personal access token as GITHUB_TOKEN")
+            return Check(
+                "GITHUB_TOKEN", Status.FAILED, "not set: export a GitHub personal access token as GITHUB_TOKEN"
+            )
         github = self.config.github
         owner = environ.get("GITHUB_USER") or github.owner
         result = check_token(github.api_url, token, owner, github.repository)
-        status = FAIL if not result.ok else WARN if result.warning else OK
+        status = Status.FAILED if not result.ok else Status.WARNING if result.warning else Status.OK
         return Check("GITHUB_TOKEN", status, result.detail)
 
     def _cluster(self, flux_version: tuple[int, int, int] | None) -> Check:
         try:
             server = self.kube.server_version()
         except GitopsctlError as error:
-            return Check("cluster", FAIL, str(error))
+            return Check("cluster", Status.FAILED, str(error))
         version = parse_version(server)
         if version is None:
-            return Check("cluster", FAIL, f"cannot read the server version {server!r}")
+            return Check("cluster", Status.FAILED, f"cannot read the server version {server!r}")
         if flux_version is None:
-            return Check("cluster", OK, f"Kubernetes {server} (flux missing: minimum not checked)")
+            return Check("cluster", Status.OK, f"Kubernetes {server} (flux missing: minimum not checked)")
         minimum = minimum_kubernetes_for_flux(flux_version)
         if version < minimum:
             return Check(
                 "cluster",
-                FAIL,
+                Status.FAILED,
                 f"Kubernetes {server} is older than {format_version(minimum)}, the minimum of "
                 f"flux {format_version(flux_version)}; upgrade the cluster or use an older flux",
             )
-        return Check("cluster", OK, f"Kubernetes {server} >= {format_version(minimum)}")
+        return Check("cluster", Status.OK, f"Kubernetes {server} >= {format_version(minimum)}")
 
     def _sealed_secrets_api(self, *, reachable: bool) -> Check:
         """Can the API server's service proxy reach the controller, as seal fetch-cert/verify need?"""
@@ -167,7 +168,7 @@ class Prerequisites:
 
         name = "sealed secrets API"
         if not reachable:
-            return Check(name, SKIP, "the cluster is not reachable", required=False)
+            return Check(name, Status.SKIPPED, "the cluster is not reachable", required=False)
         settings = self.config.sealed_secrets
         controller = Controller(settings.controller_name, settings.controller_namespace)
         where = f"{controller.namespace}/{controller.name}"
@@ -175,16 +176,18 @@ class Prerequisites:
             self.kube.get_raw(controller.proxy_path("v1/cert.pem"))
         except GitopsctlError as error:
             if isinstance(error, ToolFailed) and "(NotFound)" in error.stderr:
-                return Check(name, SKIP, f"{where} is not installed yet (bootstrap installs it)", required=False)
+                return Check(
+                    name, Status.SKIPPED, f"{where} is not installed yet (bootstrap installs it)", required=False
+                )
             failure = proxy_failure(self.kube, error)
             if failure is None:
-                return Check(name, WARN, str(error), required=False)
+                return Check(name, Status.WARNING, str(error), required=False)
             detail = (
                 f"{proxy_problem(controller, failure)}; seal fetch-cert falls back to the key Secret, seal verify "
                 "and reencrypt need the NetworkPolicy of the example or --controller-url"
             )
-            return Check(name, WARN, detail, required=False)
-        return Check(name, OK, f"the API server reaches {where}", required=False)
+            return Check(name, Status.WARNING, detail, required=False)
+        return Check(name, Status.OK, f"the API server reaches {where}", required=False)
 
     def _registry(self) -> Check:
         from gitopsctl.registry import http_registry_setup, probe
@@ -193,18 +196,18 @@ class Prerequisites:
         try:
             answer = probe(registry.host, insecure=registry.insecure)
         except GitopsctlError as error:
-            return Check("registry", WARN, str(error), required=False)
+            return Check("registry", Status.WARNING, str(error), required=False)
         detail = f"{registry.host} answers as a Docker registry ({answer.auth} auth)"
         if not registry.insecure:
-            return Check("registry", OK, detail, required=False)
+            return Check("registry", Status.OK, detail, required=False)
         advice = tuple(http_registry_setup(registry.host))
-        return Check("registry", OK, f"{detail} over plain HTTP: see below", required=False, advice=advice)
+        return Check("registry", Status.OK, f"{detail} over plain HTTP: see below", required=False, advice=advice)
 
     def _flux_check_pre(self, flux_version: tuple[int, int, int] | None) -> Check:
         if flux_version is None:
-            return Check("flux check --pre", SKIP, "flux is missing", required=False)
+            return Check("flux check --pre", Status.SKIPPED, "flux is missing", required=False)
         try:
             self.runner.run("flux", ["check", "--pre", *self.kube.global_flags()], timeout=60)
         except GitopsctlError as error:
-            return Check("flux check --pre", FAIL, str(error))
-        return Check("flux check --pre", OK, "prerequisites checks passed")
+            return Check("flux check --pre", Status.FAILED, str(error))
+        return Check("flux check --pre", Status.OK, "prerequisites checks passed")

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from gitopsctl import __version__
-from gitopsctl.errors import ExitCode, GitopsctlError
+from gitopsctl.errors import Exit, ExitCode, GitopsctlError
 
 # name -> (module, attribute). One module (or package) per command, as in pypa/hatch.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -45,6 +45,8 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Exit as done:
+            ctx.exit(done.exit_code)
         except GitopsctlError as error:
             _terminal(ctx).failure(str(error))
             ctx.exit(error.exit_code)

@@ -7,8 +7,6 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import click
-
 from gitopsctl.bootstrap import (
     BootstrapSettings,
     existing_flux,
@@ -18,7 +16,7 @@ from gitopsctl.bootstrap import (
     keep_the_keys_advice,
     warning_events,
 )
-from gitopsctl.errors import ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
+from gitopsctl.errors import Exit, ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
 from gitopsctl.git import Git, Pull
 from gitopsctl.redaction import MASK
 from gitopsctl.versions import format_version, parse_version
@@ -84,7 +82,7 @@ class BootstrapFlow:
             self.app.terminal.failure(
                 f"interrupted during the {self.current} step; run gitopsctl bootstrap again to resume"
             )
-            raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
+            raise Exit(ExitCode.INTERRUPTED) from None
 
     def _step(self, name: str, action) -> None:
         self.current = name
@@ -162,7 +160,8 @@ class BootstrapFlow:
     def _explain_flux_failure(self, error: ToolFailed) -> None:
         from gitopsctl.cli.health_view import render_report
         from gitopsctl.flux.cluster import read_state
-        from gitopsctl.flux.health import FAILED, WAITING, Expectations, evaluate
+        from gitopsctl.flux.health import Expectations, evaluate
+        from gitopsctl.status import Status
 
         terminal = self.app.terminal
         for line in error.stderr.splitlines():
@@ -173,7 +172,9 @@ class BootstrapFlow:
             events = warning_events(self.app.kube, self.settings.flux_namespace)
         except GitopsctlError:
             return
-        not_ready = report.only(lambda f: f.section in ("sync", "kustomizations") and f.status in (FAILED, WAITING))
+        not_ready = report.only(
+            lambda f: f.section in ("sync", "kustomizations") and f.status in (Status.FAILED, Status.WAITING)
+        )
         if not_ready.findings:
             terminal.info("Not ready:")
             for line in render_report(not_ready)[1:]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitopsctl.cli.common import output_option, pass_app
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -30,4 +30,4 @@ def doctor(app: Application, output: str) -> None:
 
         show_checks(app.terminal, checks)
     if any(check.blocking for check in checks):
-        raise click.exceptions.Exit(ExitCode.PREREQUISITES)
+        raise Exit(ExitCode.PREREQUISITES)

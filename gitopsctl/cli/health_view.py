@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gitopsctl.flux.health import FAILED, OK, WAITING, WARNING, Report
+from gitopsctl.cli.terminal import STATUS_GLYPHS
+from gitopsctl.flux.health import Report
+from gitopsctl.status import Status
 
-GLYPHS = {OK: "✔", WAITING: "◎", WARNING: "⚠", FAILED: "✗"}
 SECTIONS = (
     ("controllers", "Controllers"),
     ("sync", "Sync"),
@@ -26,7 +27,7 @@ def render_report(report: Report) -> list[str]:
         # Kustomizations are drawn as a tree: each level indented under what it depends on.
         cells = [
             (
-                "  " * (f.level or 0) + f"{GLYPHS[f.status]} " + f.subject.removeprefix("Kustomization "),
+                "  " * (f.level or 0) + f"{STATUS_GLYPHS[f.status]} " + f.subject.removeprefix("Kustomization "),
                 f.detail,
             )
             for f in findings
@@ -37,7 +38,7 @@ def render_report(report: Report) -> list[str]:
 
 
 def summary(report: Report) -> tuple[bool, str]:
-    problems = [f for f in report.findings if f.status in (FAILED, WAITING)]
+    problems = [f for f in report.findings if f.status in (Status.FAILED, Status.WAITING)]
     if not problems:
         return True, "all healthy and in sync"
     first = problems[0]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitopsctl.cli.common import pass_app, timeout_option
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -56,4 +56,4 @@ def rollback(
         return
     report = flow.wait(pushed, timeout)
     if not report.healthy:
-        raise click.exceptions.Exit(ExitCode.UNHEALTHY)
+        raise Exit(ExitCode.UNHEALTHY)

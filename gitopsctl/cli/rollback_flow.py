@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 from gitopsctl.rollback import RevertConflict, Rollback, Target
 
 if TYPE_CHECKING:
@@ -160,8 +160,6 @@ class RollbackFlow:
             )
 
     def _interrupted(self, original: str, pushed: bool) -> None:
-        import click
-
         if pushed:
             self.terminal.failure(
                 f"interrupted after the push: {self.rollback.head()[:8]} is on "
@@ -172,4 +170,4 @@ class RollbackFlow:
             self.rollback.restore(original)
             self._resume_automation()
             self.terminal.failure(f"interrupted before the push: the repository is back at {original[:8]}")
-        raise click.exceptions.Exit(ExitCode.INTERRUPTED)
+        raise Exit(ExitCode.INTERRUPTED)

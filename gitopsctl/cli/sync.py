@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitopsctl.cli.common import pass_app, timeout_option
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -26,7 +26,7 @@ def sync(app: Application, wait: bool, timeout: float) -> None:
 
         report = run_verification(app, wait=True, timeout=timeout, output="text")
         if not report.healthy:
-            raise click.exceptions.Exit(ExitCode.UNHEALTHY)
+            raise Exit(ExitCode.UNHEALTHY)
 
 
 def request_sync(app: Application) -> None:

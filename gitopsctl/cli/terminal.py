@@ -16,8 +16,17 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from gitopsctl.redaction import redact
+from gitopsctl.status import Status
 
 ACTION, SUCCESS, FAILURE, WAITING, WARNING = "►", "✔", "✗", "◎", "⚠"
+# How each judgement looks in a table or a report line: the only place a status meets a glyph.
+STATUS_GLYPHS = {
+    Status.OK: SUCCESS,
+    Status.WAITING: WAITING,
+    Status.WARNING: WARNING,
+    Status.FAILED: FAILURE,
+    Status.SKIPPED: "-",
+}
 
 
 @dataclass

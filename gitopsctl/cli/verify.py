@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitopsctl.cli.common import output_option, pass_app, timeout_option
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -30,7 +30,7 @@ def verify(app: Application, wait: bool, timeout: float, offline: bool, output: 
         return
     report = run_verification(app, wait=wait, timeout=timeout, output=output)
     if not report.healthy:
-        raise click.exceptions.Exit(ExitCode.UNHEALTHY)
+        raise Exit(ExitCode.UNHEALTHY)
 
 
 def expectations(app: Application, target_sha: str):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -31,4 +29,4 @@ def verify_offline(app: Application, output: str) -> None:
         else:
             terminal.failure(f"{len(report.problems)} problem(s) in the repository")
     if not report.ok:
-        raise click.exceptions.Exit(ExitCode.UNHEALTHY)
+        raise Exit(ExitCode.UNHEALTHY)

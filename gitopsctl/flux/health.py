@@ -8,8 +8,8 @@ from typing import Any
 
 from gitopsctl.flux import graph
 from gitopsctl.flux.objects import FluxObject, revision_sha
+from gitopsctl.status import Status
 
-OK, WAITING, WARNING, FAILED = "ok", "waiting", "warning", "failed"
 DEFAULT_COMPONENTS = (
     "source-controller",
     "kustomize-controller",
@@ -22,7 +22,7 @@ DEFAULT_COMPONENTS = (
 class Finding:
     section: str
     subject: str
-    status: str
+    status: Status
     detail: str
     level: int | None = None
 
@@ -55,7 +55,7 @@ class Report:
 
     @property
     def healthy(self) -> bool:
-        return all(f.status in (OK, WARNING) for f in self.findings)
+        return all(f.status in (Status.OK, Status.WARNING) for f in self.findings)
 
     def only(self, keep: Callable[[Finding], bool]) -> Report:
         return Report([f for f in self.findings if keep(f)], self.order)
@@ -82,7 +82,7 @@ def evaluate(state: ClusterState, expect: Expectations, *, commits_behind: Commi
     findings += _sealed_secrets(state)
     findings += _workloads(state)
     if not state.objects:
-        findings.append(Finding("cluster", "Flux", FAILED, "no Flux objects found: run gitopsctl bootstrap"))
+        findings.append(Finding("cluster", "Flux", Status.FAILED, "no Flux objects found: run gitopsctl bootstrap"))
     return Report(findings, order)
 
 
@@ -110,24 +110,24 @@ def _controllers(state: ClusterState, expect: Expectations) -> Iterable[Finding]
     for key, label in wanted:
         deployment = deployments.get(key)
         if deployment is None:
-            yield Finding("controllers", label, FAILED, f"Deployment {key} not found")
+            yield Finding("controllers", label, Status.FAILED, f"Deployment {key} not found")
             continue
         ready, detail = _available(deployment)
-        yield Finding("controllers", label, OK if ready else WAITING, detail)
+        yield Finding("controllers", label, Status.OK if ready else Status.WAITING, detail)
 
 
 def _sources(state: ClusterState, expect: Expectations, commits_behind: CommitsBehind | None) -> Iterable[Finding]:
     for source in state.of_kind("GitRepository"):
         subject = f"GitRepository {source.key}"
         if source.suspended:
-            yield Finding("sync", subject, FAILED, "suspended: new commits are not fetched")
+            yield Finding("sync", subject, Status.FAILED, "suspended: new commits are not fetched")
             continue
         ready = source.condition("Ready")
         artifact = revision_sha(source.artifact_revision)
         if ready is None:
-            yield Finding("sync", subject, WAITING, "not reconciled yet")
+            yield Finding("sync", subject, Status.WAITING, "not reconciled yet")
         elif ready.status != "True":
-            status = WAITING if ready.status == "Unknown" else FAILED
+            status = Status.WAITING if ready.status == "Unknown" else Status.FAILED
             yield Finding("sync", subject, status, f"{ready.reason}: {ready.message}")
         elif expect.target_sha and artifact != expect.target_sha:
             count = commits_behind(artifact, expect.target_sha) if commits_behind else None
@@ -135,12 +135,12 @@ def _sources(state: ClusterState, expect: Expectations, commits_behind: CommitsB
             yield Finding(
                 "sync",
                 subject,
-                WAITING,
+                Status.WAITING,
                 f"behind{by}: has {artifact[:8]}, the branch head is {expect.target_sha[:8]}",
             )
         else:
             where = "in sync with the branch head" if expect.target_sha else "ready"
-            yield Finding("sync", subject, OK, f"{where} at {artifact[:8]}")
+            yield Finding("sync", subject, Status.OK, f"{where} at {artifact[:8]}")
 
 
 def _kustomizations(state: ClusterState, expect: Expectations) -> tuple[list[Finding], list[list[str]]]:
@@ -151,7 +151,7 @@ def _kustomizations(state: ClusterState, expect: Expectations) -> tuple[list[Fin
     try:
         order = graph.levels(dependencies)
     except graph.DependencyCycle as cycle:
-        findings.append(Finding("kustomizations", "dependsOn", FAILED, f"dependency cycle: {cycle}"))
+        findings.append(Finding("kustomizations", "dependsOn", Status.FAILED, f"dependency cycle: {cycle}"))
         order = [sorted(kustomizations)]
     for depth, level in enumerate(order):
         for key in level:
@@ -166,39 +166,39 @@ def _kustomization_status(
     dependencies: dict[str, list[str]],
     sources: dict[str, FluxObject],
     expect: Expectations,
-) -> tuple[str, str]:
+) -> tuple[Status, str]:
     if kustomization.suspended:
         return (
-            FAILED,
+            Status.FAILED,
             f"suspended: Git changes are not applied (flux resume kustomization {kustomization.name})",
         )
     missing = [d for d in kustomization.dependencies() if d not in everything]
     if missing:
-        return FAILED, f"depends on {', '.join(missing)}, which does not exist"
+        return Status.FAILED, f"depends on {', '.join(missing)}, which does not exist"
     stalled = kustomization.stalled
     if stalled:
-        return FAILED, f"stalled: {stalled.reason}: {stalled.message}"
+        return Status.FAILED, f"stalled: {stalled.reason}: {stalled.message}"
     ready = kustomization.condition("Ready")
     applied = revision_sha(kustomization.last_applied_revision)
     attempted = revision_sha(kustomization.last_attempted_revision)
     if ready is None:
-        return WAITING, "not reconciled yet"
+        return Status.WAITING, "not reconciled yet"
     if ready.status == "False" and ready.reason == "DependencyNotReady":
         blocker = graph.root_blocker(kustomization.key, dependencies, lambda key: everything[key].ready)
-        return FAILED, f"DependencyNotReady: blocked by {blocker or 'a dependency'}"
+        return Status.FAILED, f"DependencyNotReady: blocked by {blocker or 'a dependency'}"
     if ready.status == "False":
-        return FAILED, f"{ready.reason}: {ready.message}" + _revisions(applied, attempted)
+        return Status.FAILED, f"{ready.reason}: {ready.message}" + _revisions(applied, attempted)
     if ready.status != "True" or kustomization.observed_generation < kustomization.generation:
-        return WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
+        return Status.WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
     healthy = kustomization.condition("Healthy")
     if healthy is not None and healthy.status == "False":
-        return FAILED, f"health checks failing: {healthy.reason}: {healthy.message}"
+        return Status.FAILED, f"health checks failing: {healthy.reason}: {healthy.message}"
     source = sources.get(kustomization.source_key)
     source_sha = revision_sha(source.artifact_revision) if source else ""
     wanted = expect.target_sha or source_sha
     if wanted and applied != wanted:
-        return WAITING, f"applied {applied[:8] or 'nothing'}, waiting for {wanted[:8]}"
-    return OK, f"applied {applied[:8]}"
+        return Status.WAITING, f"applied {applied[:8] or 'nothing'}, waiting for {wanted[:8]}"
+    return Status.OK, f"applied {applied[:8]}"
 
 
 def _revisions(applied: str, attempted: str) -> str:
@@ -213,28 +213,28 @@ def _images(state: ClusterState) -> Iterable[Finding]:
         scan = repository.status.get("lastScanResult") or {}
         subject = f"ImageRepository {repository.key}"
         if ready is not None and ready.status == "False":
-            yield Finding("images", subject, FAILED, f"{ready.reason}: {ready.message}")
+            yield Finding("images", subject, Status.FAILED, f"{ready.reason}: {ready.message}")
         elif scan:
             yield Finding(
                 "images",
                 subject,
-                OK,
+                Status.OK,
                 f"{scan.get('tagCount', 0)} tags, last scan {scan.get('scanTime', '?')}",
             )
         else:
-            yield Finding("images", subject, WAITING, "not scanned yet")
+            yield Finding("images", subject, Status.WAITING, "not scanned yet")
     for policy in state.of_kind("ImagePolicy"):
         latest = policy.status.get("latestRef") or {}
         tag = latest.get("tag") or str(policy.status.get("latestImage") or "").rpartition(":")[2]
         ready = policy.condition("Ready")
         subject = f"ImagePolicy {policy.key}"
         if ready is not None and ready.status == "False":
-            yield Finding("images", subject, FAILED, f"{ready.reason}: {ready.message}")
+            yield Finding("images", subject, Status.FAILED, f"{ready.reason}: {ready.message}")
         else:
             yield Finding(
                 "images",
                 subject,
-                OK if tag else WAITING,
+                Status.OK if tag else Status.WAITING,
                 f"latest tag {tag}" if tag else "no tag selected yet",
             )
     for automation in state.of_kind("ImageUpdateAutomation"):
@@ -245,15 +245,15 @@ def _images(state: ClusterState) -> Iterable[Finding]:
             yield Finding(
                 "images",
                 subject,
-                WARNING,
+                Status.WARNING,
                 f"suspended ({pushed}): resume with flux resume image update {automation.name}",
             )
             continue
         ready = automation.condition("Ready")
         if ready is not None and ready.status == "False":
-            yield Finding("images", subject, FAILED, f"{ready.reason}: {ready.message}")
+            yield Finding("images", subject, Status.FAILED, f"{ready.reason}: {ready.message}")
         else:
-            yield Finding("images", subject, OK, pushed)
+            yield Finding("images", subject, Status.OK, pushed)
 
 
 def _sealed_secrets(state: ClusterState) -> Iterable[Finding]:
@@ -261,11 +261,11 @@ def _sealed_secrets(state: ClusterState) -> Iterable[Finding]:
         subject = f"SealedSecret {sealed.key}"
         synced = sealed.condition("Synced")
         if synced is not None and synced.status == "False":
-            yield Finding("secrets", subject, FAILED, f"not unsealed: {synced.message or synced.reason}")
+            yield Finding("secrets", subject, Status.FAILED, f"not unsealed: {synced.message or synced.reason}")
         elif sealed.key not in state.secrets:
-            yield Finding("secrets", subject, WAITING, "the Secret it should produce does not exist yet")
+            yield Finding("secrets", subject, Status.WAITING, "the Secret it should produce does not exist yet")
         else:
-            yield Finding("secrets", subject, OK, "Secret present")
+            yield Finding("secrets", subject, Status.OK, "Secret present")
 
 
 def _workloads(state: ClusterState) -> Iterable[Finding]:
@@ -278,10 +278,10 @@ def _workloads(state: ClusterState) -> Iterable[Finding]:
             key = f"{check.get('namespace') or kustomization.namespace}/{check.get('name')}"
             deployment = deployments.get(key)
             if deployment is None:
-                yield Finding("workloads", f"Deployment {key}", FAILED, "not found")
+                yield Finding("workloads", f"Deployment {key}", Status.FAILED, "not found")
                 continue
             ready, detail = _available(deployment)
-            yield Finding("workloads", f"Deployment {key}", OK if ready else WAITING, detail)
+            yield Finding("workloads", f"Deployment {key}", Status.OK if ready else Status.WAITING, detail)
         for namespace, name, group, kind in kustomization.inventory():
             if (group, kind) == ("batch", "Job"):
                 yield _job(jobs.get(f"{namespace}/{name}"), f"{namespace}/{name}")
@@ -290,13 +290,15 @@ def _workloads(state: ClusterState) -> Iterable[Finding]:
 def _job(job: FluxObject | None, key: str) -> Finding:
     subject = f"Job {key}"
     if job is None:
-        return Finding("workloads", subject, FAILED, "not found (force: true recreates it at the next sync)")
+        return Finding("workloads", subject, Status.FAILED, "not found (force: true recreates it at the next sync)")
     for kind in ("Complete", "Failed"):
         condition = job.condition(kind)
         if condition is not None and condition.status == "True":
             if kind == "Complete":
                 return Finding(
-                    "workloads", subject, OK, f"last run succeeded at {job.status.get('completionTime', '?')}"
+                    "workloads", subject, Status.OK, f"last run succeeded at {job.status.get('completionTime', '?')}"
                 )
-            return Finding("workloads", subject, FAILED, f"last run failed: {condition.reason}: {condition.message}")
-    return Finding("workloads", subject, WAITING, f"running ({job.status.get('active', 0)} active)")
+            return Finding(
+                "workloads", subject, Status.FAILED, f"last run failed: {condition.reason}: {condition.message}"
+            )
+    return Finding("workloads", subject, Status.WAITING, f"running ({job.status.get('active', 0)} active)")

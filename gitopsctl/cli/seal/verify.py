@@ -8,7 +8,7 @@ import click
 
 from gitopsctl.cli.common import output_option, pass_app
 from gitopsctl.cli.seal.controller_option import controller_api, controller_url_option
-from gitopsctl.errors import ExitCode
+from gitopsctl.errors import Exit, ExitCode
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -40,7 +40,13 @@ def command(app: Application, paths: tuple[str, ...], controller_url: str | None
     if output == "json":
         app.terminal.emit_json({"results": results, "ok": not failed})
     else:
-        rows = [["✔" if r["ok"] else "✗", str(r["secret"]), str(r["file"]), str(r["detail"])] for r in results]
+        from gitopsctl.cli.terminal import STATUS_GLYPHS
+        from gitopsctl.status import Status
+
+        rows = [
+            [STATUS_GLYPHS[Status.OK if r["ok"] else Status.FAILED], str(r["secret"]), str(r["file"]), str(r["detail"])]
+            for r in results
+        ]
         app.terminal.table(["", "SEALEDSECRET", "FILE", "RESULT"], rows)
         if failed:
             app.terminal.failure(
@@ -50,7 +56,7 @@ def command(app: Application, paths: tuple[str, ...], controller_url: str | None
         else:
             app.terminal.success(f"{api.where} can decrypt all {len(results)} sealed secret(s)")
     if failed:
-        raise click.exceptions.Exit(ExitCode.UNHEALTHY)
+        raise Exit(ExitCode.UNHEALTHY)
 
 
 def iter_sealed(app: Application, paths: tuple[str, ...]):
