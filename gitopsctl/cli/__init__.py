@@ -5,42 +5,31 @@ Commands are imported only when invoked (or listed by --help), keeping start-up 
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
 import click
 
 from gitopsctl import __version__
+from gitopsctl.cli.loader import LazyGroup
 from gitopsctl.errors import Exit, ExitCode, GitopsctlError
 
-# name -> (module, attribute). One module (or package) per command, as in pypa/hatch.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "bootstrap": ("gitopsctl.cli.bootstrap", "bootstrap"),
-    "doctor": ("gitopsctl.cli.doctor", "doctor"),
-    "history": ("gitopsctl.cli.history", "history"),
-    "init": ("gitopsctl.cli.init", "init"),
-    "rollback": ("gitopsctl.cli.rollback", "rollback"),
-    "seal": ("gitopsctl.cli.seal", "seal"),
-    "sync": ("gitopsctl.cli.sync", "sync"),
-    "unseal": ("gitopsctl.cli.unseal", "unseal"),
-    "verify": ("gitopsctl.cli.verify", "verify"),
+# One module (or package) per command, as in pypa/hatch; listed in --help in this order.
+COMMANDS = {
+    "bootstrap": "gitopsctl.cli.bootstrap:bootstrap",
+    "doctor": "gitopsctl.cli.doctor:doctor",
+    "history": "gitopsctl.cli.history:history",
+    "init": "gitopsctl.cli.init:init",
+    "rollback": "gitopsctl.cli.rollback:rollback",
+    "seal": "gitopsctl.cli.seal:seal",
+    "sync": "gitopsctl.cli.sync:sync",
+    "unseal": "gitopsctl.cli.unseal:unseal",
+    "verify": "gitopsctl.cli.verify:verify",
 }
 
 
-class LazyGroup(click.Group):
-    """Imports a command's module only when that command is needed."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module = importlib.import_module(target[0])
-        command: click.Command = getattr(module, target[1])
-        return command
+class RootGroup(LazyGroup):
+    """The top-level group: where every error becomes one line and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -81,7 +70,8 @@ def _terminal(ctx: click.Context):
 
 
 @click.group(
-    cls=LazyGroup,
+    cls=RootGroup,
+    lazy_commands=COMMANDS,
     context_settings={"auto_envvar_prefix": "GITOPSCTL", "help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, "--version", prog_name="gitopsctl")

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-SUBCOMMANDS: dict[str, str] = {
-    "harbor-creds": "gitopsctl.cli.seal.harbor_creds",
-    "vm-ssh-key": "gitopsctl.cli.seal.vm_ssh_key",
-    "generic": "gitopsctl.cli.seal.generic",
-    "file": "gitopsctl.cli.seal.file",
-    "fetch-cert": "gitopsctl.cli.seal.fetch_cert",
-    "verify": "gitopsctl.cli.seal.verify",
-    "reencrypt": "gitopsctl.cli.seal.reencrypt",
+from gitopsctl.cli.loader import LazyGroup
+
+SUBCOMMANDS = {
+    "harbor-creds": "gitopsctl.cli.seal.harbor_creds:harbor_creds",
+    "vm-ssh-key": "gitopsctl.cli.seal.vm_ssh_key:vm_ssh_key",
+    "generic": "gitopsctl.cli.seal.generic:generic",
+    "file": "gitopsctl.cli.seal.file:seal_file",
+    "fetch-cert": "gitopsctl.cli.seal.fetch_cert:fetch_cert",
+    "verify": "gitopsctl.cli.seal.verify:verify",
+    "reencrypt": "gitopsctl.cli.seal.reencrypt:reencrypt",
 }
 
 
-class SealGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(SUBCOMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = SUBCOMMANDS.get(cmd_name)
-        if module is None:
-            return None
-        command: click.Command = importlib.import_module(module).command
-        return command
-
-
-@click.group(cls=SealGroup, short_help="Seal secrets into the repository (no kubeseal needed).")
+@click.group(
+    cls=LazyGroup, lazy_commands=SUBCOMMANDS, short_help="Seal secrets into the repository (no kubeseal needed)."
+)
 def seal() -> None:
     """Seal secrets with the controller's certificate and write them into the GitOps repository.
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @controller_url_option
 @click.option("--force", is_flag=True, help="Accept a certificate that differs from the pinned one (re-pin).")
 @pass_app
-def command(app: Application, controller_url: str | None, force: bool) -> None:
+def fetch_cert(app: Application, controller_url: str | None, force: bool) -> None:
     """Fetch the sealing certificate, write it into the repository (it is public) and pin
     its SHA-256 fingerprint in gitopsctl.toml, so a swapped controller is noticed."""
     store_certificate(app, controller_api(app, controller_url), force=force)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @click.option("-n", "--namespace", show_envvar=True, help="Namespace for Secrets that do not name one.")
 @sealing_options
 @pass_app
-def command(app: Application, source: str, namespace: str | None, **options: Any) -> None:
+def seal_file(app: Application, source: str, namespace: str | None, **options: Any) -> None:
     """Seal the Secrets in SECRET.yaml (YAML or JSON, multi-document or a List; '-' is stdin)."""
     from gitopsctl.errors import InputError
     from gitopsctl.kustomize_files import load_yaml_documents

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 @click.option("--type", "secret_type", show_envvar=True, help="The Secret type [default: none, i.e. Opaque].")
 @sealing_options
 @pass_app
-def command(
+def generic(
     app: Application,
     name: str,
     namespace: str,

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 )
 @sealing_options
 @pass_app
-def command(
+def harbor_creds(
     app: Application,
     username: str,
     password_stdin: bool,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @controller_url_option
 @click.option("--dry-run", is_flag=True, help="Ask the controller, but write nothing.")
 @pass_app
-def command(app: Application, paths: tuple[str, ...], controller_url: str | None, dry_run: bool) -> None:
+def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | None, dry_run: bool) -> None:
     """Re-encrypt every SealedSecret in PATHS [default: the repository] with /v1/rotate.
 
     Values never leave the controller in plaintext; each file is rewritten atomically.

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @controller_url_option
 @output_option
 @pass_app
-def command(app: Application, paths: tuple[str, ...], controller_url: str | None, output: str) -> None:
+def verify(app: Application, paths: tuple[str, ...], controller_url: str | None, output: str) -> None:
     """Ask the controller (/v1/verify) about every SealedSecret in PATHS [default: the repository].
 
     Exits 4 when any cannot be decrypted.

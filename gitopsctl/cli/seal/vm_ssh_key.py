@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 @click.option("-n", "--namespace", show_envvar=True, help="Namespace [default: the first of apps.namespaces].")
 @sealing_options
 @pass_app
-def command(
+def vm_ssh_key(
     app: Application,
     key_file: str,
     known_hosts: str | None,
