@@ -24,6 +24,15 @@ def sealed_secret_files(root: Path) -> list[Path]:
     return found
 
 
+def files_holding_sealed_secrets(paths: tuple[str, ...], default: Path) -> list[Path]:
+    """The files named in ``paths`` (folders searched), or every such file under ``default``."""
+    files: list[Path] = []
+    for given in paths or (str(default),):
+        path = Path(given)
+        files.extend(sealed_secret_files(path) if path.is_dir() else [path])
+    return files
+
+
 def sealed_secrets_in(path: Path) -> list[dict[str, Any]]:
     documents = load_yaml_documents(path.read_text(encoding="utf-8"), str(path))
     return [d for d in documents if isinstance(d, dict) and d.get("kind") == "SealedSecret"]

@@ -88,3 +88,25 @@ def test_unreachable_controller_is_one_line(run_cli, sealing_repo):
         "✗ cannot reach the controller at http://127.0.0.1:9 (ConnectionError): check --controller-url "
         "(e.g. after kubectl port-forward)"
     ]
+
+
+def test_reencrypt_keeps_the_other_documents_and_comments_of_a_mixed_file(run_cli, sealing_repo, controller):
+    """Operators keep a SealedSecret beside the Deployment that uses it: only the SealedSecret changes."""
+    sealed = run_cli(
+        "--repo", str(sealing_repo), "seal", "generic", "app", "-n", "default", "--from-literal", "k=v", "--stdout"
+    )
+    assert sealed.exit_code == 0, sealed.stderr
+    config_map = (
+        "# The app's settings; edit freely.\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app  # same name\n"
+    )
+    mixed = sealing_repo / "flux/apps/frontend/app.yaml"
+    sealed_document = sealed.stdout.removeprefix("---\n")
+    mixed.write_text(f"{config_map}---\n# Sealed by gitopsctl.\n{sealed_document}---\n{config_map}")
+    before = load_yaml_documents(mixed.read_text(), "before")
+    result = run_cli("--repo", str(sealing_repo), "seal", "reencrypt", "--controller-url", controller.url, str(mixed))
+    assert result.exit_code == 0, result.stderr
+    text = mixed.read_text()
+    assert text.startswith(config_map + "---\n# Sealed by gitopsctl.\n") and text.endswith("---\n" + config_map)
+    after = load_yaml_documents(text, "after")
+    assert [d["kind"] for d in after] == ["ConfigMap", "SealedSecret", "ConfigMap"]
+    assert after[1]["spec"]["encryptedData"]["k"] != before[1]["spec"]["encryptedData"]["k"]

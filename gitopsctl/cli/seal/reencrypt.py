@@ -21,24 +21,32 @@ if TYPE_CHECKING:
 def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | None, dry_run: bool) -> None:
     """Re-encrypt every SealedSecret in PATHS [default: the repository] with /v1/rotate.
 
-    Values never leave the controller in plaintext; each file is rewritten atomically.
+    Values never leave the controller in plaintext; each file is rewritten atomically, and
+    only its SealedSecrets change: other documents and comments in it stay as they were.
     """
-    from collections import defaultdict
     from pathlib import Path
 
-    from gitopsctl.cli.seal.verify import iter_sealed
     from gitopsctl.files import write_atomically
-    from gitopsctl.yamlout import dump_all
+    from gitopsctl.kustomize_files import rewrite_documents
+    from gitopsctl.sealing.discovery import files_holding_sealed_secrets
 
     api = controller_api(app, controller_url)
-    by_file: dict[Path, list[dict]] = defaultdict(list)
-    for path, sealed in iter_sealed(app, paths):
-        by_file[path].append(api.rotate(sealed))
-    for path, documents in by_file.items():
+    planned: list[tuple[Path, str, int]] = []
+    for path in files_holding_sealed_secrets(paths, app.repo):
+
+        def rotate(document: object) -> object | None:
+            if isinstance(document, dict) and document.get("kind") == "SealedSecret":
+                return api.rotate(document)
+            return None
+
+        text, count = rewrite_documents(path.read_text(encoding="utf-8"), str(path), rotate)
+        if count:
+            planned.append((path, text, count))
+    for path, text, count in planned:
         if dry_run:
-            app.terminal.info(f"would rewrite {path} ({len(documents)} sealed secret(s))")
+            app.terminal.info(f"would rewrite {path} ({count} sealed secret(s))")
             continue
-        write_atomically(path, dump_all(documents))
-        app.terminal.success(f"re-encrypted {path} ({len(documents)} sealed secret(s))")
-    if not by_file:
+        write_atomically(path, text)
+        app.terminal.success(f"re-encrypted {path} ({count} sealed secret(s))")
+    if not planned:
         app.terminal.warning("no SealedSecrets found")

@@ -25,10 +25,14 @@ def verify(app: Application, paths: tuple[str, ...], controller_url: str | None,
     Exits 4 when any cannot be decrypted.
     """
     from gitopsctl.sealing.controller import CannotDecrypt
+    from gitopsctl.sealing.discovery import files_holding_sealed_secrets, sealed_secrets_in
 
     api = controller_api(app, controller_url)
     results: list[dict[str, str | bool]] = []
-    for path, sealed in iter_sealed(app, paths):
+    everything = (
+        (path, sealed) for path in files_holding_sealed_secrets(paths, app.repo) for sealed in sealed_secrets_in(path)
+    )
+    for path, sealed in everything:
         metadata = sealed.get("metadata") or {}
         where = f"{metadata.get('namespace', '')}/{metadata.get('name', '?')}"
         try:
@@ -57,17 +61,3 @@ def verify(app: Application, paths: tuple[str, ...], controller_url: str | None,
             app.terminal.success(f"{api.where} can decrypt all {len(results)} sealed secret(s)")
     if failed:
         raise Exit(ExitCode.UNHEALTHY)
-
-
-def iter_sealed(app: Application, paths: tuple[str, ...]):
-    from pathlib import Path
-
-    from gitopsctl.sealing.discovery import sealed_secret_files, sealed_secrets_in
-
-    files: list[Path] = []
-    for given in paths or (str(app.repo),):
-        path = Path(given)
-        files.extend(sealed_secret_files(path) if path.is_dir() else [path])
-    for path in files:
-        for sealed in sealed_secrets_in(path):
-            yield path, sealed
