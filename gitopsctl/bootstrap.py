@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 
 from gitopsctl.durations import format_duration
 from gitopsctl.flux.health import DEFAULT_COMPONENTS
-from gitopsctl.flux.objects import DEPLOYMENT, GIT_REPOSITORY, KUSTOMIZATION, FluxObject, revision_sha
+from gitopsctl.flux.objects import (
+    DEPLOYMENT,
+    GIT_REPOSITORY,
+    KUSTOMIZATION,
+    FluxObject,
+    repository_path,
+    revision_sha,
+)
 from gitopsctl.kube import Kube
 from gitopsctl.sealing.sources import SEALING_KEY_LABEL
 from gitopsctl.versions import parse_version
@@ -57,7 +64,8 @@ class BootstrapSettings:
 
     @property
     def sync_path(self) -> str:
-        return "./" + self.path.strip("./").strip("/")
+        relative = repository_path(self.path)
+        return "./" if relative == "." else f"./{relative}"
 
     @property
     def push_url(self) -> str:

@@ -60,13 +60,14 @@ def history(app: Application, count: int, output: str) -> None:
 
 def cluster_paths(app: Application) -> list[str]:
     """The cluster folder and every path its Kustomizations apply."""
+    from gitopsctl.flux.objects import repository_path
     from gitopsctl.flux.offline import load_documents
 
     paths = {app.cluster_path}
     for document in load_documents(app.cluster_dir()):
         if document.kind == "Kustomization":
-            path = str((document.object.get("spec") or {}).get("path", "")).lstrip("./")
-            if path and (app.repo / path).exists():
+            path = repository_path(str((document.object.get("spec") or {}).get("path", "")))
+            if path != "." and (app.repo / path).exists():
                 paths.add(path)
     return sorted(paths)
 

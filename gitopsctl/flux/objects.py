@@ -30,6 +30,17 @@ KIND_RESOURCES = {
 }
 
 
+def repository_path(path: str) -> str:
+    """A Kustomization's ``spec.path`` relative to the source's root ("." for the root itself).
+
+    Flux joins the path under the root, so "./apps", "apps/" and "/apps" are one folder. Only a
+    leading "./" is a prefix: ".config" and "..data" are folder names, not things to strip.
+    """
+    while path.startswith("./"):
+        path = path[2:]
+    return path.strip("/") or "."
+
+
 def revision_sha(revision: str | None) -> str:
     """The commit of a Flux revision string: main@sha1:<hex>, sha1:<hex>, or a bare hex SHA."""
     if not revision:

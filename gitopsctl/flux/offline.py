@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gitopsctl.flux import graph
-from gitopsctl.flux.objects import FluxObject
+from gitopsctl.flux.objects import FluxObject, repository_path
 from gitopsctl.kustomize_files import load_yaml_documents
 from gitopsctl.sealing.scope import Scope
 
@@ -120,7 +120,7 @@ def check_repository(repo: Path, cluster_path: str) -> OfflineReport:
 
     applied: list[Document] = []
     for key, document in sorted(kustomizations.items()):
-        relative = str((document.object.get("spec") or {}).get("path", "")).lstrip("./") or "."
+        relative = repository_path(str((document.object.get("spec") or {}).get("path", "")))
         path = repo / relative
         if not path.is_dir():
             report.problems.append(f"Kustomization {key}: path ./{relative} does not exist")

@@ -160,3 +160,12 @@ def test_an_ssh_secret_sealed_without_known_hosts_is_caught(run_cli, example, tm
         "whose sealed secret has no known_hosts key: gitopsctl seal vm-ssh-key --key-file PATH -n default "
         "--name vm-ssh-key --known-hosts FILE (or --scan HOST) --force"
     ]
+
+
+def test_a_kustomization_path_in_a_hidden_folder(run_cli, example, tmp_path):
+    """./.apps/frontend is a folder named .apps, not apps with its dot stripped."""
+    seal_required_secrets(run_cli, example, tmp_path)
+    (example / "flux/apps/frontend").rename(example / ".frontend")
+    edit(example / "flux/clusters/production/frontend.yaml", "path: ./flux/apps/frontend", "path: ./.frontend")
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 0, result.stderr

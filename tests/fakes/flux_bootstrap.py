@@ -78,7 +78,8 @@ def bootstrap_github(flags: dict[str, str], token: str) -> None:
         raise FluxError("failed to connect to github.com: no route (the fake has no FAKE_FLUX_GITHUB_REMOTE)")
     hostname = flags.get("hostname", "github.com")
     branch = flags.get("branch", "main")
-    path = "./" + flags.get("path", "").strip("./").strip("/") if flags.get("path") else "."
+    # flux bootstrap writes the path as ./<path>, with only a leading ./ taken off what it was given.
+    path = "./" + flags["path"].removeprefix("./").strip("/") if flags.get("path") else "."
     url = f"ssh://git@{hostname}/{flags['owner']}/{flags['repository']}"
     components = [*DEFAULT_COMPONENTS, *[c for c in flags.get("components-extra", "").split(",") if c]]
     unknown = [c for c in components if c not in DEFAULT_COMPONENTS and c not in EXTRA_COMPONENTS]

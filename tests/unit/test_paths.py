@@ -1,0 +1,38 @@
+"""Paths as Flux reads them: only a leading "./" is a prefix, never the characters '.' and '/'."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitopsctl.flux.objects import repository_path
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("./apps/frontend", "apps/frontend"),
+        ("apps/frontend/", "apps/frontend"),
+        ("/apps", "apps"),
+        ("./", "."),
+        ("", "."),
+        ("././apps", "apps"),
+        ("./.config", ".config"),  # a hidden folder, not a prefix: .lstrip("./") made it "config"
+        ("..data/x", "..data/x"),
+        ("./.flux/clusters/production", ".flux/clusters/production"),
+    ],
+)
+def test_repository_path(given: str, expected: str) -> None:
+    assert repository_path(given) == expected
+
+
+def test_bootstraps_sync_path_keeps_a_hidden_folder() -> None:
+    from gitopsctl.bootstrap import BootstrapSettings
+
+    settings = BootstrapSettings(
+        owner="o", repository="r", branch="main", personal=True, hostname="github.com",
+        path=".gitops/clusters/production", components=(), components_extra=(), flux_version="",
+        flux_namespace="flux-system", release="sealed-secrets", chart_repo="", chart_name="sealed-secrets",
+        chart_version="2.19.1", controller_name="sealed-secrets-controller", controller_namespace="flux-system",
+        timeout=60,
+    )  # fmt: skip
+    assert settings.sync_path == "./.gitops/clusters/production"
