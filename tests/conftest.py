@@ -137,6 +137,17 @@ def run_cli() -> object:
 
 
 @pytest.fixture
+def gitopsctl(run_cli) -> object:
+    """The command line as an operator types it: gitopsctl("seal generic app -n default --from-literal k=v")."""
+    import shlex
+
+    def run(line: str, *, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+        return run_cli(*shlex.split(line), input=input, env=env)  # type: ignore[operator]
+
+    return run
+
+
+@pytest.fixture
 def flux_calls(tmp_path: Path) -> object:
     def calls() -> list[dict[str, object]]:
         log = tmp_path / "flux-invocations.jsonl"

@@ -30,7 +30,6 @@ def unseal(app: Application, source: str, private_keys: tuple[str, ...], output:
     What kubeseal --recovery-unseal does, for disaster recovery: the output holds plaintext,
     so send it straight to kubectl apply, not to a file in the repository.
     """
-    import json
     import sys
 
     from gitopsctl.kustomize_files import load_yaml_documents
@@ -47,9 +46,8 @@ def unseal(app: Application, source: str, private_keys: tuple[str, ...], output:
     for document in documents:
         inner = document.get("items") if document.get("kind") == "List" else [document]
         items.extend(open_sealed(item, keys, where) for item in inner or [])
-    # Plaintext output is the point of this command; it goes to stdout only.
+    # Plaintext output is the point of this command: it is data, so it goes to stdout only.
     if output == "json":
-        body = items[0] if len(items) == 1 else {"apiVersion": "v1", "kind": "List", "items": items}
-        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        app.terminal.emit_json(items[0] if len(items) == 1 else {"apiVersion": "v1", "kind": "List", "items": items})
     else:
-        sys.stdout.write(dump_all(items))
+        app.terminal.emit_text(dump_all(items))
