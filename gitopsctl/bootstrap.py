@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass, field
 
 from gitopsctl.durations import format_duration
-from gitopsctl.flux.health import DEFAULT_COMPONENTS
 from gitopsctl.flux.objects import (
+    DEFAULT_COMPONENTS,
     DEPLOYMENT,
     GIT_REPOSITORY,
     KUSTOMIZATION,

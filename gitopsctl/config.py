@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gitopsctl.errors import InputError
+from gitopsctl.flux.objects import DEFAULT_COMPONENTS, IMAGE_AUTOMATION_COMPONENTS
 
 CONFIG_FILE = "gitopsctl.toml"
 # Where cluster folders are looked for when neither --clusters-dir nor cluster.clusters_dir says:
@@ -50,17 +51,8 @@ class AppsConfig:
 class FluxConfig:
     namespace: str = "flux-system"
     version: str = ""
-    components: list[str] = field(
-        default_factory=lambda: [
-            "source-controller",
-            "kustomize-controller",
-            "helm-controller",
-            "notification-controller",
-        ]
-    )
-    components_extra: list[str] = field(
-        default_factory=lambda: ["image-reflector-controller", "image-automation-controller"]
-    )
+    components: list[str] = field(default_factory=lambda: list(DEFAULT_COMPONENTS))
+    components_extra: list[str] = field(default_factory=lambda: list(IMAGE_AUTOMATION_COMPONENTS))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gitopsctl.cli.terminal import STATUS_GLYPHS
 from gitopsctl.flux.health import Report
-from gitopsctl.status import Status
 
 SECTIONS = (
     ("controllers", "Controllers"),
@@ -35,12 +34,3 @@ def render_report(report: Report) -> list[str]:
         width = max(len(cell) for cell, _ in cells)
         lines.extend(f"  {cell.ljust(width)}  {detail}" for cell, detail in cells)
     return lines
-
-
-def summary(report: Report) -> tuple[bool, str]:
-    problems = [f for f in report.findings if f.status in (Status.FAILED, Status.WAITING)]
-    if not problems:
-        return True, "all healthy and in sync"
-    first = problems[0]
-    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-    return False, f"{len(problems)} not healthy: {first.subject}: {first.detail}{more}"

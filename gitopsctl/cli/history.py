@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def history(app: Application, count: int, output: str) -> None:
     """List recent commits touching the cluster folder and the paths its Kustomizations apply,
     marking image automation bumps, earlier rollbacks, and the commit the cluster has applied."""
-    from gitopsctl.automation import automation_manifests
+    from gitopsctl.flux.automation import automation_manifests
     from gitopsctl.git import COMMIT_FORMAT, Git, parse_commits
     from gitopsctl.rollback import TRAILER
 

@@ -21,7 +21,7 @@ class RollbackFlow:
     suspended: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from gitopsctl.automation import automation_manifests
+        from gitopsctl.flux.automation import automation_manifests
         from gitopsctl.git import Git
 
         self.terminal = self.app.terminal
@@ -113,7 +113,7 @@ class RollbackFlow:
         return run_verification(self.app, wait=True, timeout=timeout, output="text", target_sha=pushed)
 
     def _guard(self, target: Target) -> None:
-        from gitopsctl.automation import suspend_in_cluster, suspend_in_git
+        from gitopsctl.flux.automation import suspend_in_cluster, suspend_in_git
 
         if self.pin_in_git:
             with self.terminal.step("suspending image automation in Git"):
@@ -140,7 +140,7 @@ class RollbackFlow:
             self.suspended = suspend_in_cluster(self.app.kube, namespace)
 
     def _resume_automation(self) -> None:
-        from gitopsctl.automation import resume_in_cluster
+        from gitopsctl.flux.automation import resume_in_cluster
 
         if self.suspended:
             resume_in_cluster(self.app.kube, self.app.config.flux.namespace, self.suspended)

@@ -31,7 +31,7 @@ def sync(app: Application, wait: bool, timeout: float) -> None:
 
 def request_sync(app: Application) -> None:
     from gitopsctl.flux.cluster import read_state
-    from gitopsctl.reconcile import request_reconciliation
+    from gitopsctl.flux.reconcile import request_reconciliation
 
     with app.terminal.step("requesting reconciliation"):
         result = request_reconciliation(app.kube, read_state(app.kube))

@@ -79,8 +79,8 @@ def run_verification(
     app: Application, *, wait: bool, timeout: float, output: str, target_sha: str | None = None, focus=None
 ):
     """Shared by verify, sync and rollback: judge (and optionally wait), then show the result."""
-    from gitopsctl.cli.health_view import render_report, summary
-    from gitopsctl.verification import Verifier
+    from gitopsctl.cli.health_view import render_report
+    from gitopsctl.flux.verification import Verifier
 
     head = target_sha if target_sha is not None else branch_head(app)
     verifier = Verifier(app.kube, expectations(app, head), focus=focus, commits_behind=commits_counter(app))
@@ -91,7 +91,7 @@ def run_verification(
         last = [""]
 
         def progress(report) -> None:
-            healthy, text = summary(report)
+            healthy, text = report.summary()
             if not healthy and text != last[0]:
                 terminal.waiting(text)
                 last[0] = text
@@ -104,7 +104,7 @@ def run_verification(
     else:
         for line in render_report(report):
             terminal.info(line)
-    healthy, text = summary(report)
+    healthy, text = report.summary()
     if healthy:
         terminal.success(text)
     elif wait:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gitopsctl.flux.health import ClusterState
 from gitopsctl.flux.objects import (
     DEPLOYMENT,
     GIT_REPOSITORY,
@@ -23,6 +22,7 @@ from gitopsctl.flux.objects import (
     JOB,
     KUSTOMIZATION,
     SEALED_SECRET,
+    ClusterState,
     FluxObject,
 )
 from gitopsctl.kube import Kube

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitopsctl.flux import graph
-from gitopsctl.flux.objects import FluxObject, revision_sha
+from gitopsctl.flux.objects import DEFAULT_COMPONENTS, ClusterState, FluxObject, revision_sha
 from gitopsctl.status import Status
-
-DEFAULT_COMPONENTS = (
-    "source-controller",
-    "kustomize-controller",
-    "helm-controller",
-    "notification-controller",
-)
 
 
 @dataclass(frozen=True)
@@ -40,15 +33,6 @@ class Expectations:
 
 
 @dataclass
-class ClusterState:
-    objects: list[FluxObject]
-    secrets: set[str] = field(default_factory=set)  # namespace/name of existing Secrets
-
-    def of_kind(self, kind: str) -> list[FluxObject]:
-        return sorted((o for o in self.objects if o.kind == kind), key=lambda o: o.key)
-
-
-@dataclass
 class Report:
     findings: list[Finding]
     order: list[list[str]]
@@ -56,6 +40,15 @@ class Report:
     @property
     def healthy(self) -> bool:
         return all(f.status in (Status.OK, Status.WARNING) for f in self.findings)
+
+    def summary(self) -> tuple[bool, str]:
+        """Healthy or not, and one line that says so (the first problem, and how many more)."""
+        problems = [f for f in self.findings if f.status in (Status.FAILED, Status.WAITING)]
+        if not problems:
+            return True, "all healthy and in sync"
+        first = problems[0]
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return False, f"{len(problems)} not healthy: {first.subject}: {first.detail}{more}"
 
     def only(self, keep: Callable[[Finding], bool]) -> Report:
         return Report([f for f in self.findings if keep(f)], self.order)

@@ -30,6 +30,17 @@ KIND_RESOURCES = {
 }
 
 
+# What flux bootstrap installs without --components (cmd/flux/bootstrap.go).
+DEFAULT_COMPONENTS = (
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+)
+# What image automation adds (--components-extra); the reference setup runs both.
+IMAGE_AUTOMATION_COMPONENTS = ("image-reflector-controller", "image-automation-controller")
+
+
 def repository_path(path: str) -> str:
     """A Kustomization's ``spec.path`` relative to the source's root ("." for the root itself).
 
@@ -157,3 +168,14 @@ class FluxObject:
     @property
     def artifact_revision(self) -> str:
         return str((self.status.get("artifact") or {}).get("revision") or "")
+
+
+@dataclass
+class ClusterState:
+    """Everything one batched read brought back: the objects, and the names of existing Secrets."""
+
+    objects: list[FluxObject]
+    secrets: set[str] = field(default_factory=set)  # namespace/name of existing Secrets
+
+    def of_kind(self, kind: str) -> list[FluxObject]:
+        return sorted((o for o in self.objects if o.kind == kind), key=lambda o: o.key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gitopsctl.flux.health import ClusterState
+from gitopsctl.flux.objects import ClusterState
 from gitopsctl.kube import Kube
 
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
