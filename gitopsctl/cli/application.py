@@ -16,6 +16,7 @@ from gitopsctl.errors import InputError
 
 if TYPE_CHECKING:
     from gitopsctl.config import Config
+    from gitopsctl.git import Git
     from gitopsctl.prerequisites import Prerequisites
     from gitopsctl.runner import Runner
 
@@ -57,6 +58,13 @@ class Application:
     @cached_property
     def in_repository(self) -> bool:
         return self._repo_option is not None or find_git_top_level(Path.cwd().resolve()) is not None
+
+    @cached_property
+    def git(self) -> Git | None:
+        """The GitOps repository's git; None outside a repository (commands that work anywhere)."""
+        from gitopsctl.git import Git
+
+        return Git(self.runner, self.repo) if self.in_repository else None
 
     @cached_property
     def config(self) -> Config:

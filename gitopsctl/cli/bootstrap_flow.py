@@ -158,7 +158,6 @@ class BootstrapFlow:
             terminal.warning(f"{REMOTE}/{self.settings.branch} was not pulled: {self.pulled.value}")
 
     def _explain_flux_failure(self, error: ToolFailed) -> None:
-        from gitopsctl.cli.health_view import render_report
         from gitopsctl.flux.cluster import read_state
         from gitopsctl.flux.health import Expectations, evaluate
         from gitopsctl.status import Status
@@ -177,8 +176,7 @@ class BootstrapFlow:
         )
         if not_ready.findings:
             terminal.info("Not ready:")
-            for line in render_report(not_ready)[1:]:
-                terminal.info(line)
+            terminal.report(not_ready, first_title=False)
         if events:
             terminal.info(f"Latest warning events in {self.settings.flux_namespace}:")
             for event in events:
@@ -217,15 +215,18 @@ class BootstrapFlow:
 
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:
-        from gitopsctl.cli.verify import run_verification
         from gitopsctl.errors import UnhealthyError
+        from gitopsctl.flux.verification import judge_and_report
 
         def essentials(finding) -> bool:
             return finding.section in ("controllers", "sync") or finding.subject == (
                 f"Kustomization {self.settings.flux_namespace}/flux-system"
             )
 
-        report = run_verification(self.app, wait=True, timeout=self.settings.timeout, output="text", focus=essentials)
+        app = self.app
+        report = judge_and_report(
+            app.kube, app.config, app.git, app.terminal, wait=True, timeout=self.settings.timeout, focus=essentials
+        )
         if not report.healthy:
             raise UnhealthyError("Flux did not become ready in time", hint="gitopsctl verify shows what is missing")
 

@@ -99,18 +99,21 @@ class RollbackFlow:
             self._resume_automation()
             raise
         try:
-            from gitopsctl.cli.sync import request_sync
+            from gitopsctl.flux.reconcile import request_sync
 
-            request_sync(self.app)
+            request_sync(self.app.kube, self.terminal)
         except KeyboardInterrupt:
             self._interrupted(original, pushed=True)
         self._explain_resume()
         return head
 
     def wait(self, pushed: str, timeout: float):
-        from gitopsctl.cli.verify import run_verification
+        from gitopsctl.flux.verification import judge_and_report
 
-        return run_verification(self.app, wait=True, timeout=timeout, output="text", target_sha=pushed)
+        app = self.app
+        return judge_and_report(
+            app.kube, app.config, app.git, self.terminal, wait=True, timeout=timeout, target_sha=pushed
+        )
 
     def _guard(self, target: Target) -> None:
         from gitopsctl.flux.automation import suspend_in_cluster, suspend_in_git

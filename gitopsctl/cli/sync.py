@@ -20,23 +20,13 @@ if TYPE_CHECKING:
 def sync(app: Application, wait: bool, timeout: float) -> None:
     """Request reconciliation of every GitRepository and Kustomization (their sources first),
     then with --wait show the same live view and exit code as verify --wait."""
-    request_sync(app)
-    if wait:
-        from gitopsctl.cli.verify import run_verification
+    from gitopsctl.flux.reconcile import request_sync
 
-        report = run_verification(app, wait=True, timeout=timeout, output="text")
-        if not report.healthy:
-            raise Exit(ExitCode.UNHEALTHY)
+    request_sync(app.kube, app.terminal)
+    if not wait:
+        return
+    from gitopsctl.flux.verification import judge_and_report
 
-
-def request_sync(app: Application) -> None:
-    from gitopsctl.flux.cluster import read_state
-    from gitopsctl.flux.reconcile import request_reconciliation
-
-    with app.terminal.step("requesting reconciliation"):
-        result = request_reconciliation(app.kube, read_state(app.kube))
-    if not result.requested:
-        app.terminal.warning("no GitRepository or Kustomization found: is Flux bootstrapped?")
-    for skipped in result.skipped_suspended:
-        app.terminal.warning(f"{skipped} is suspended and was not asked to reconcile")
-    app.terminal.info(f"  asked {len(result.requested)} object(s) to reconcile now")
+    report = judge_and_report(app.kube, app.config, app.git, app.terminal, wait=True, timeout=timeout)
+    if not report.healthy:
+        raise Exit(ExitCode.UNHEALTHY)

@@ -13,10 +13,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gitopsctl.redaction import redact
 from gitopsctl.status import Status
+
+if TYPE_CHECKING:
+    from gitopsctl.flux.health import Report
 
 ACTION, SUCCESS, FAILURE, WAITING, WARNING = "►", "✔", "✗", "◎", "⚠"
 # How each judgement looks in a table or a report line: the only place a status meets a glyph.
@@ -27,6 +30,15 @@ STATUS_GLYPHS = {
     Status.FAILED: FAILURE,
     Status.SKIPPED: "-",
 }
+REPORT_SECTIONS = (
+    ("controllers", "Controllers"),
+    ("sync", "Sync"),
+    ("kustomizations", "Kustomizations (dependency order)"),
+    ("images", "Image automation"),
+    ("secrets", "Secrets"),
+    ("workloads", "Workloads"),
+    ("cluster", "Cluster"),
+)
 
 
 @dataclass
@@ -139,6 +151,13 @@ class Terminal:
             style="red" if failed else "dim",
         )
 
+    # -- reports --------------------------------------------------------------------------
+    def report(self, report: Report, *, first_title: bool = True) -> None:
+        """Sections, the Kustomizations as a tree under what they depend on, a glyph a line."""
+        lines = render_report(report)
+        for line in lines if first_title else lines[1:]:
+            self.info(line)
+
     # -- data -----------------------------------------------------------------------------
     # Data on stdout is what the user asked for and is never built from plaintext secrets;
     # it is not passed through the redactor, which could corrupt it (a secret "alpha" inside
@@ -174,3 +193,23 @@ class Terminal:
         self._write_err("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
         for row in rows:
             self._write_err("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def render_report(report: Report) -> list[str]:
+    lines: list[str] = []
+    for section, title in REPORT_SECTIONS:
+        findings = [f for f in report.findings if f.section == section]
+        if not findings:
+            continue
+        lines.append(title)
+        # Kustomizations are drawn as a tree: each level indented under what it depends on.
+        cells = [
+            (
+                "  " * (f.level or 0) + f"{STATUS_GLYPHS[f.status]} " + f.subject.removeprefix("Kustomization "),
+                f.detail,
+            )
+            for f in findings
+        ]
+        width = max(len(cell) for cell, _ in cells)
+        lines.extend(f"  {cell.ljust(width)}  {detail}" for cell, detail in cells)
+    return lines

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gitopsctl.flux.cluster import read_state
 from gitopsctl.flux.objects import ClusterState
 from gitopsctl.kube import Kube
+from gitopsctl.progress import Progress
 
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 _RESOURCE = {
@@ -39,3 +41,15 @@ def request_reconciliation(kube: Kube, state: ClusterState) -> ReconcileRequest:
     for namespace in sorted(namespaces):
         kube.annotate_all(namespace, list(_RESOURCE.values()), REQUESTED_AT, stamp)
     return ReconcileRequest(requested, skipped)
+
+
+def request_sync(kube: Kube, progress: Progress) -> ReconcileRequest:
+    """Ask every GitRepository and Kustomization to reconcile now, and say what was asked."""
+    with progress.step("requesting reconciliation"):
+        result = request_reconciliation(kube, read_state(kube))
+    if not result.requested:
+        progress.warning("no GitRepository or Kustomization found: is Flux bootstrapped?")
+    for skipped in result.skipped_suspended:
+        progress.warning(f"{skipped} is suspended and was not asked to reconcile")
+    progress.info(f"  asked {len(result.requested)} object(s) to reconcile now")
+    return result

@@ -1,4 +1,7 @@
-"""verify's engine: read the cluster, judge it against Git, and wait for it event by event."""
+"""verify's engine: read the cluster, judge it against Git, and wait for it event by event.
+
+Shared by verify, sync --wait, rollback's wait and bootstrap's verify step.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gitopsctl.config import Config
+from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
 from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Report, evaluate
+from gitopsctl.git import Git
 from gitopsctl.kube import Kube
+from gitopsctl.progress import Progress
 
 
 @dataclass
@@ -34,3 +41,90 @@ class Verifier:
                 report = self.check()
                 on_report(report)
         return report
+
+
+def expectations(config: Config, target_sha: str) -> Expectations:
+    return Expectations(
+        flux_namespace=config.flux.namespace,
+        components=(*config.flux.components, *config.flux.components_extra),
+        sealed_secrets=(config.sealed_secrets.controller_namespace, config.sealed_secrets.controller_name),
+        target_sha=target_sha,
+    )
+
+
+def branch_head(git: Git | None, branch: str, progress: Progress) -> str:
+    """The remote branch head Flux should have applied ("" outside a repository or without origin)."""
+    if git is None:
+        return ""
+    try:
+        return git.remote_head("origin", branch)
+    except ToolFailed:
+        if git.remote_url("origin") is not None:
+            raise
+    progress.warning(
+        "the repository has no remote 'origin': the cluster is not compared with a branch head "
+        f"(git remote add origin URL && git push -u origin {branch})"
+    )
+    return ""
+
+
+def judge(
+    kube: Kube,
+    config: Config,
+    git: Git | None,
+    progress: Progress,
+    *,
+    wait: bool,
+    timeout: float,
+    target_sha: str | None = None,
+    focus: Callable[[Finding], bool] | None = None,
+) -> tuple[str, Report]:
+    """The commit the cluster should run (the branch head unless given) and the judgement,
+    waited for when ``wait`` (each new problem said as it shows)."""
+    branch = config.github.branch
+    head = target_sha if target_sha is not None else branch_head(git, branch, progress)
+    commits_behind = git.commits_between if git is not None else None
+    verifier = Verifier(kube, expectations(config, head), focus=focus, commits_behind=commits_behind)
+    if head:
+        progress.action(f"verifying cluster against {branch}@{head[:8]}")
+    if not wait:
+        return head, verifier.check()
+    last = ""
+
+    def on_report(report: Report) -> None:
+        nonlocal last
+        healthy, text = report.summary()
+        if not healthy and text != last:
+            progress.waiting(text)
+            last = text
+
+    return head, verifier.wait(timeout, on_report)
+
+
+def announce(report: Report, progress: Progress, *, waited: bool) -> None:
+    """The closing line: healthy, or the first problem (after a wait: that it timed out)."""
+    healthy, text = report.summary()
+    if healthy:
+        progress.success(text)
+    elif waited:
+        progress.failure(f"timed out: {text}")
+    else:
+        progress.failure(text)
+
+
+def judge_and_report(
+    kube: Kube,
+    config: Config,
+    git: Git | None,
+    progress: Progress,
+    *,
+    wait: bool,
+    timeout: float,
+    target_sha: str | None = None,
+    focus: Callable[[Finding], bool] | None = None,
+) -> Report:
+    """judge, then the report and its closing line, as verify shows them."""
+    _, report = judge(kube, config, git, progress, wait=wait, timeout=timeout, target_sha=target_sha, focus=focus)
+    progress.report(report)
+    announce(report, progress, waited=wait)
+    return report
