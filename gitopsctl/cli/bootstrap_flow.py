@@ -207,11 +207,15 @@ class BootstrapFlow:
 
     # -- 4 ---------------------------------------------------------------------------------
     def certificate(self) -> None:
+        from gitopsctl.cli.seal.common import secret_store
         from gitopsctl.cli.seal.controller_option import controller_api
-        from gitopsctl.cli.seal.fetch_cert import store_certificate
+        from gitopsctl.sealing.store import store_certificate
 
-        with self.app.terminal.step("storing the sealing certificate"):
-            store_certificate(self.app, controller_api(self.app, self.controller_url), force=False)
+        app = self.app
+        pinned = app.config.sealed_secrets.cert_fingerprints.get(app.cluster)
+        with app.terminal.step("storing the sealing certificate"):
+            controller = controller_api(app, self.controller_url)
+            store_certificate(secret_store(app), controller, pinned=pinned, force=False, progress=app.terminal)
 
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:

@@ -11,10 +11,15 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
 from gitopsctl.kube import ClusterUnreachable, Kube
+from gitopsctl.progress import Progress
 from gitopsctl.sealing.certificate import SealingCertificate, load_certificate
+
+if TYPE_CHECKING:
+    from gitopsctl.sealing.controller import ControllerAPI
 
 CERT_FILENAME = "sealed-secrets-cert.pem"
 HTTP_TIMEOUT = 15.0
@@ -147,7 +152,16 @@ def certificate_from_key_secret(kube: Kube, controller: Controller) -> bytes:
     return max(certificates, key=lambda c: c.certificate.not_valid_before_utc).pem
 
 
-def check_pin(certificate: SealingCertificate, pinned: str | None, source: str, cluster: str) -> None:
+def trusted_certificate(
+    pem: bytes, source: str, *, pinned: str | None, cluster: str, progress: Progress
+) -> SealingCertificate:
+    """The one trust decision about a sealing certificate, wherever it came from.
+
+    It must parse as an RSA certificate that has not expired (load_certificate), match the
+    fingerprint gitopsctl.toml pins for ``cluster`` (``pinned`` None: nothing to hold it to, or
+    a deliberate re-pin), and a certificate close to expiry is said.
+    """
+    certificate = load_certificate(pem, source=source)
     if pinned and pinned != certificate.fingerprint:
         raise CertificateMismatch(
             f"the certificate from {source} has fingerprint {certificate.fingerprint}, "
@@ -155,30 +169,32 @@ def check_pin(certificate: SealingCertificate, pinned: str | None, source: str, 
             hint="if the controller's key was renewed or restored on purpose, re-pin with "
             "'gitopsctl seal fetch-cert --force'",
         )
+    if certificate.expires_soon():
+        progress.warning(
+            f"the sealing certificate expires on {certificate.not_after:%Y-%m-%d}; "
+            "renew the controller's key and run gitopsctl seal fetch-cert"
+        )
+    return certificate
 
 
-def resolve_certificate(
+def sealing_certificate(
     *,
     cert_option: str | None,
-    repo_cert: Path,
-    kube: Kube | None,
-    controller: Controller,
+    repo_cert: Path | None,
+    controller: ControllerAPI | None,
     pinned: str | None,
     cluster: str,
-    warn: Callable[[str], None] | None = None,
-) -> tuple[SealingCertificate, str]:
-    """The certificate to seal with and where it came from, checked against the pin."""
+    progress: Progress,
+) -> SealingCertificate:
+    """The certificate to seal with: --cert, else the repository's copy, else the controller's."""
     if cert_option:
         pem, source = read_cert_option(cert_option)
-    elif repo_cert.is_file():
+    elif repo_cert is not None and repo_cert.is_file():
         pem, source = repo_cert.read_bytes(), str(repo_cert)
-    elif kube is not None:
-        pem, source = (
-            fetch_from_controller(kube, controller, warn),
-            f"controller {controller.namespace}/{controller.name}",
-        )
+    elif controller is not None:
+        pem, source = controller.certificate(), controller.where
     else:
         raise InputError("no sealing certificate", hint="pass --cert or run gitopsctl seal fetch-cert")
-    certificate = load_certificate(pem, source=source)
-    check_pin(certificate, pinned, source, cluster)
-    return certificate, source
+    certificate = trusted_certificate(pem, source, pinned=pinned, cluster=cluster, progress=progress)
+    progress.debug(f"sealing with the certificate from {source} ({certificate.fingerprint})")
+    return certificate

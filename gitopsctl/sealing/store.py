@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitopsctl.config import pin_fingerprint
 from gitopsctl.errors import InputError
 from gitopsctl.files import write_atomically
 from gitopsctl.kustomize_files import ensure_resource, load_yaml_documents
+from gitopsctl.progress import Progress
+from gitopsctl.sealing.controller import ControllerAPI
 from gitopsctl.sealing.sealedsecret import identity, merge
-from gitopsctl.sealing.sources import CERT_FILENAME
+from gitopsctl.sealing.sources import CERT_FILENAME, trusted_certificate
 from gitopsctl.yamlout import dump_all
 
 
@@ -55,6 +58,28 @@ class SealedSecretStore:
         if path.parent == self.directory:
             return ensure_resource(self.directory, path.name)
         return False
+
+
+def store_certificate(
+    store: SealedSecretStore, controller: ControllerAPI, *, pinned: str | None, force: bool, progress: Progress
+) -> None:
+    """The controller's certificate into the repository (it is public) and its fingerprint pinned,
+    so a swapped controller is noticed; --force re-pins on purpose. Shared by fetch-cert and bootstrap."""
+    certificate = trusted_certificate(
+        controller.certificate(),
+        controller.where,
+        pinned=None if force else pinned,
+        cluster=store.cluster,
+        progress=progress,
+    )
+    path = store.certificate_path
+    if path.is_file() and path.read_bytes() == certificate.pem and pinned == certificate.fingerprint:
+        progress.success(f"certificate unchanged ({certificate.fingerprint}) in {store.relative(path)}")
+        return
+    write_atomically(path, certificate.pem.decode())
+    pin_fingerprint(store.repo, store.cluster, certificate.fingerprint)
+    progress.success(f"wrote {store.relative(path)} and pinned {certificate.fingerprint} in gitopsctl.toml")
+    progress.info("next: commit both files; the certificate is public and belongs in git")
 
 
 def merge_into_file(path: Path, update: dict[str, Any]) -> dict[str, Any]:

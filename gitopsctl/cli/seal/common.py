@@ -42,29 +42,20 @@ def sealing_options(function: F) -> F:
 
 
 def sealing_certificate(app: Application, cert_option: str | None):
-    from pathlib import Path
+    from gitopsctl.cli.seal.controller_option import controller_api
+    from gitopsctl.sealing import sources
 
-    from gitopsctl.sealing.sources import Controller, resolve_certificate
-
-    settings = app.config.sealed_secrets
-    # With --cert no repository is needed: sealing to stdout works anywhere.
-    repo_cert = Path("/nonexistent") if cert_option else secret_store(app).certificate_path
-    certificate, source = resolve_certificate(
+    # With --cert no repository (and no cluster) is needed: sealing to stdout works anywhere.
+    repo_cert = None if cert_option else secret_store(app).certificate_path
+    ask_controller = not cert_option and not (repo_cert and repo_cert.is_file())
+    return sources.sealing_certificate(
         cert_option=cert_option,
         repo_cert=repo_cert,
-        kube=None if cert_option or repo_cert.is_file() else app.kube,
-        controller=Controller(settings.controller_name, settings.controller_namespace),
-        pinned=settings.cert_fingerprints.get(app.cluster),
+        controller=controller_api(app, None) if ask_controller else None,
+        pinned=app.config.sealed_secrets.cert_fingerprints.get(app.cluster),
         cluster=app.cluster,
-        warn=app.terminal.warning,
+        progress=app.terminal,
     )
-    app.terminal.debug(f"sealing with the certificate from {source} ({certificate.fingerprint})")
-    if certificate.expires_soon():
-        app.terminal.warning(
-            f"the sealing certificate expires on {certificate.not_after:%Y-%m-%d}; "
-            "renew the controller's key and run gitopsctl seal fetch-cert"
-        )
-    return certificate
 
 
 def secret_store(app: Application):
