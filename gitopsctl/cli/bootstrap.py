@@ -48,21 +48,42 @@ def bootstrap(
 
     Re-running is safe: finished steps are detected from the cluster and the repository.
     """
-    from gitopsctl.cli.bootstrap_flow import BootstrapFlow
+    from gitopsctl.bootstrap.steps import BootstrapFlow, PrerequisitesMissing
+    from gitopsctl.cli.seal.common import secret_store
+    from gitopsctl.cli.seal.controller_option import controller_api
+    from gitopsctl.git import Git
 
     flow = BootstrapFlow(
-        app, settings(app, owner, repository, branch, personal, flux_version, timeout), controller_url=controller_url
+        settings=settings(app, owner, repository, branch, personal, flux_version, timeout),
+        kube=app.kube,
+        runner=app.runner,
+        git=Git(app.runner, app.repo),
+        config=app.config,
+        repo=app.repo,
+        cluster_path=app.cluster_path,
+        prerequisites_checks=app.prerequisites(),
+        controller=controller_api(app, controller_url),
+        store=secret_store(app),
+        progress=app.terminal,
     )
     if dry_run:
         flow.print_plan()
         return
-    flow.run()
+    try:
+        flow.run()
+    except PrerequisitesMissing as missing:
+        from gitopsctl.cli.checks_view import show_checks
+
+        show_checks(app.terminal, missing.checks)
+        raise
+    finally:
+        app.terminal.summary()
 
 
 def settings(app: Application, owner, repository, branch, personal, flux_version, timeout):
     import os
 
-    from gitopsctl.bootstrap import BootstrapSettings
+    from gitopsctl.bootstrap.plan import BootstrapSettings
     from gitopsctl.errors import InputError
 
     config = app.config

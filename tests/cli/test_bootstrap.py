@@ -325,7 +325,7 @@ def empty_control_plane():
 
 
 def test_the_existing_flux_probe_works_without_the_flux_crds(empty_control_plane):
-    from gitopsctl.bootstrap import BootstrapSettings, existing_flux
+    from gitopsctl.bootstrap.plan import BootstrapSettings, existing_flux
     from gitopsctl.kube import Kube
     from gitopsctl.runner import Runner
 

@@ -26,7 +26,7 @@ def test_repository_path(given: str, expected: str) -> None:
 
 
 def test_bootstraps_sync_path_keeps_a_hidden_folder() -> None:
-    from gitopsctl.bootstrap import BootstrapSettings
+    from gitopsctl.bootstrap.plan import BootstrapSettings
 
     settings = BootstrapSettings(
         owner="o", repository="r", branch="main", personal=True, hostname="github.com",

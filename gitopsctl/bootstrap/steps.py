@@ -1,13 +1,17 @@
-"""The six steps of bootstrap, each a line of progress, each skipped when already done."""
+"""The steps of bootstrap, each a line of progress, each skipped when already done.
+
+They take the cluster, the repository and a progress reporter explicitly (kind's actions
+take their context the same way), so bootstrap runs from Python as well as from the CLI.
+"""
 
 from __future__ import annotations
 
 import os
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
 
-from gitopsctl.bootstrap import (
+from gitopsctl.bootstrap.plan import (
     BootstrapSettings,
     existing_flux,
     flux_bootstrap_args,
@@ -16,30 +20,49 @@ from gitopsctl.bootstrap import (
     keep_the_keys_advice,
     warning_events,
 )
+from gitopsctl.config import Config
 from gitopsctl.errors import Exit, ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
 from gitopsctl.git import Git, Pull
+from gitopsctl.kube import Kube
+from gitopsctl.prerequisites import Check, Prerequisites
+from gitopsctl.progress import Progress
 from gitopsctl.redaction import MASK
+from gitopsctl.runner import Runner
+from gitopsctl.sealing.controller import ControllerAPI
+from gitopsctl.sealing.store import SealedSecretStore
 from gitopsctl.versions import format_version, parse_version
-
-if TYPE_CHECKING:
-    from gitopsctl.cli.application import Application
 
 FLUX_MARGIN = 120.0  # flux enforces --timeout itself; ours only catches a hung process
 REMOTE = "origin"
 
 
+class PrerequisitesMissing(PrerequisiteError):
+    """Bootstrap stopped before changing anything; ``checks`` says what is missing."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        super().__init__(
+            "prerequisites are missing; nothing was changed",
+            hint="fix the failed checks above (gitopsctl doctor) and run again",
+        )
+        self.checks = checks
+
+
 @dataclass
 class BootstrapFlow:
-    app: Application
     settings: BootstrapSettings
-    controller_url: str | None = None
+    kube: Kube
+    runner: Runner
+    git: Git
+    config: Config
+    repo: Path
+    cluster_path: str
+    prerequisites_checks: Prerequisites
+    controller: ControllerAPI
+    store: SealedSecretStore
+    progress: Progress
     current: str = ""
     flux_cli_version: tuple[int, int, int] | None = None
     pulled: Pull | None = None
-
-    @property
-    def git(self) -> Git:
-        return Git(self.app.runner, self.app.repo)
 
     def check_repository(self) -> None:
         """The clone must be able to pull what flux bootstrap pushes, and push what we write."""
@@ -47,8 +70,8 @@ class BootstrapFlow:
 
     def print_plan(self) -> None:
         self.check_repository()
-        terminal = self.app.terminal
-        kube = self.app.kube
+        terminal = self.progress
+        kube = self.kube
         terminal.info("Plan (nothing is run):")
         lines = [
             "prerequisites: the checks of gitopsctl doctor",
@@ -64,12 +87,6 @@ class BootstrapFlow:
 
     def run(self) -> None:
         try:
-            self._run_steps()
-        finally:
-            self.app.terminal.summary()
-
-    def _run_steps(self) -> None:
-        try:
             self.check_repository()
             self._step("prerequisites", self.prerequisites)
             self._step("flux", self.flux)
@@ -79,7 +96,7 @@ class BootstrapFlow:
             self._step("verify", self.verify)
             self.next_steps()
         except KeyboardInterrupt:
-            self.app.terminal.failure(
+            self.progress.failure(
                 f"interrupted during the {self.current} step; run gitopsctl bootstrap again to resume"
             )
             raise Exit(ExitCode.INTERRUPTED) from None
@@ -98,23 +115,16 @@ class BootstrapFlow:
 
     # -- 1 ---------------------------------------------------------------------------------
     def prerequisites(self) -> None:
-        from gitopsctl.cli.checks_view import show_checks
-
-        prerequisites = self.app.prerequisites()
-        with self.app.terminal.step("checking prerequisites"):
-            checks = prerequisites.run()
-        self.flux_cli_version = prerequisites.versions.get("flux")
+        with self.progress.step("checking prerequisites"):
+            checks = self.prerequisites_checks.run()
+        self.flux_cli_version = self.prerequisites_checks.versions.get("flux")
         if any(check.blocking for check in checks):
-            show_checks(self.app.terminal, checks)
-            raise PrerequisiteError(
-                "prerequisites are missing; nothing was changed",
-                hint="fix the failed checks above (gitopsctl doctor) and run again",
-            )
+            raise PrerequisitesMissing(checks)
 
     # -- 2 ---------------------------------------------------------------------------------
     def flux(self) -> None:
-        terminal = self.app.terminal
-        found = existing_flux(self.app.kube, self.settings)
+        terminal = self.progress
+        found = existing_flux(self.kube, self.settings)
         if found is not None and found.differences:
             raise OperationFailed(
                 "Flux is already bootstrapped with other settings: " + "; ".join(found.differences),
@@ -135,10 +145,10 @@ class BootstrapFlow:
             terminal.success(f"Flux is already bootstrapped with these settings (applied {found.applied[:8]})")
             return
         token = os.environ.get("GITHUB_TOKEN", "")
-        args = flux_bootstrap_args(self.settings, self.app.kube.global_flags())
+        args = flux_bootstrap_args(self.settings, self.kube.global_flags())
         with terminal.step("bootstrapping Flux (flux bootstrap github)"):
             try:
-                result = self.app.runner.run(
+                result = self.runner.run(
                     "flux", args, secret_env={"GITHUB_TOKEN": token}, timeout=self.settings.timeout + FLUX_MARGIN
                 )
             except ToolFailed as error:
@@ -150,7 +160,7 @@ class BootstrapFlow:
     def pull(self) -> None:
         """flux bootstrap pushed its manifests to the branch: bring them here before anything is
         committed on top, so the operator's next push is not rejected."""
-        terminal = self.app.terminal
+        terminal = self.progress
         self.pulled = self.git.fast_forward(REMOTE, self.settings.branch)
         if self.pulled is Pull.FAST_FORWARDED:
             terminal.success(f"pulled the commits flux bootstrap pushed to {REMOTE}/{self.settings.branch}")
@@ -162,13 +172,13 @@ class BootstrapFlow:
         from gitopsctl.flux.health import Expectations, evaluate
         from gitopsctl.status import Status
 
-        terminal = self.app.terminal
+        terminal = self.progress
         for line in error.stderr.splitlines():
             if line.startswith("✗"):
                 terminal.info(f"  flux: {line}")
         try:
-            report = evaluate(read_state(self.app.kube), Expectations(sealed_secrets=None))
-            events = warning_events(self.app.kube, self.settings.flux_namespace)
+            report = evaluate(read_state(self.kube), Expectations(sealed_secrets=None))
+            events = warning_events(self.kube, self.settings.flux_namespace)
         except GitopsctlError:
             return
         not_ready = report.only(
@@ -184,9 +194,9 @@ class BootstrapFlow:
 
     # -- 3 ---------------------------------------------------------------------------------
     def sealed_secrets(self) -> None:
-        terminal = self.app.terminal
-        runner = self.app.runner
-        kube = self.app.kube
+        terminal = self.progress
+        runner = self.runner
+        kube = self.kube
         add, update, install = helm_commands(self.settings, kube.helm_flags())
         listing = runner.run(
             "helm", ["list", "-n", self.settings.controller_namespace, "-o", "json", *kube.helm_flags()], timeout=60
@@ -207,15 +217,11 @@ class BootstrapFlow:
 
     # -- 4 ---------------------------------------------------------------------------------
     def certificate(self) -> None:
-        from gitopsctl.cli.seal.common import secret_store
-        from gitopsctl.cli.seal.controller_option import controller_api
         from gitopsctl.sealing.store import store_certificate
 
-        app = self.app
-        pinned = app.config.sealed_secrets.cert_fingerprints.get(app.cluster)
-        with app.terminal.step("storing the sealing certificate"):
-            controller = controller_api(app, self.controller_url)
-            store_certificate(secret_store(app), controller, pinned=pinned, force=False, progress=app.terminal)
+        pinned = self.config.sealed_secrets.cert_fingerprints.get(self.store.cluster)
+        with self.progress.step("storing the sealing certificate"):
+            store_certificate(self.store, self.controller, pinned=pinned, force=False, progress=self.progress)
 
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:
@@ -227,9 +233,8 @@ class BootstrapFlow:
                 f"Kustomization {self.settings.flux_namespace}/flux-system"
             )
 
-        app = self.app
         report = judge_and_report(
-            app.kube, app.config, app.git, app.terminal, wait=True, timeout=self.settings.timeout, focus=essentials
+            self.kube, self.config, self.git, self.progress, wait=True, timeout=self.settings.timeout, focus=essentials
         )
         if not report.healthy:
             raise UnhealthyError("Flux did not become ready in time", hint="gitopsctl verify shows what is missing")
@@ -238,12 +243,12 @@ class BootstrapFlow:
     def next_steps(self) -> None:
         from gitopsctl.flux.offline import check_repository
 
-        terminal = self.app.terminal
+        terminal = self.progress
         terminal.success("bootstrap complete")
         push = self._push_commands()
-        if not self.app.cluster_dir(must_exist=False).is_dir():
+        if not (self.repo / self.cluster_path).is_dir():
             return
-        report = check_repository(self.app.repo, self.app.cluster_path)
+        report = check_repository(self.repo, self.cluster_path)
         if not report.missing_secrets:
             terminal.info(f"Next: commit and push the certificate and gitopsctl.toml ({push})")
             return
