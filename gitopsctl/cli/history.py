@@ -21,7 +21,7 @@ def history(app: Application, count: int, output: str) -> None:
     marking image automation bumps, earlier rollbacks, and the commit the cluster has applied."""
     from gitopsctl.flux.automation import automation_manifests
     from gitopsctl.git import COMMIT_FORMAT, Git, parse_commits
-    from gitopsctl.rollback import TRAILER
+    from gitopsctl.rollback.revert import TRAILER
 
     paths = cluster_paths(app)
     git = Git(app.runner, app.repo)

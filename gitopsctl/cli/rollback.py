@@ -40,9 +40,19 @@ def rollback(
     A reverted image bump would be written back by image automation at its next run, so
     the automation is suspended first (in the cluster, or in Git with --pin-in-git).
     """
-    from gitopsctl.cli.rollback_flow import RollbackFlow
+    from gitopsctl.git import Git
+    from gitopsctl.rollback.steps import RollbackFlow
 
-    flow = RollbackFlow(app, reason=reason, keep_automation=keep_automation, pin_in_git=pin_in_git)
+    flow = RollbackFlow(
+        git=Git(app.runner, app.repo),
+        kube=app.kube,
+        config=app.config,
+        repo=app.repo,
+        progress=app.terminal,
+        reason=reason,
+        keep_automation=keep_automation,
+        pin_in_git=pin_in_git,
+    )
     target = flow.preflight(sha, dry_run=dry_run)
     flow.show(target)
     if dry_run:

@@ -1,56 +1,62 @@
-"""The steps of gitopsctl rollback, each shown as it runs, with Ctrl-C handled at every stage."""
+"""The steps of gitopsctl rollback, each shown as it runs, with Ctrl-C handled at every stage.
+
+They take git, the cluster, the configuration and a progress reporter explicitly, so a
+rollback runs from Python as well as from the CLI.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from gitopsctl.config import Config
 from gitopsctl.errors import Exit, ExitCode
-from gitopsctl.rollback import RevertConflict, Rollback, Target
-
-if TYPE_CHECKING:
-    from gitopsctl.cli.application import Application
+from gitopsctl.flux.automation import automation_manifests
+from gitopsctl.git import Git
+from gitopsctl.kube import Kube
+from gitopsctl.progress import Progress
+from gitopsctl.rollback.revert import RevertConflict, Rollback, Target
 
 
 @dataclass
 class RollbackFlow:
-    app: Application
+    git: Git
+    kube: Kube
+    config: Config
+    repo: Path
+    progress: Progress
     reason: str
     keep_automation: bool
     pin_in_git: bool
     suspended: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from gitopsctl.flux.automation import automation_manifests
-        from gitopsctl.git import Git
-
-        self.terminal = self.app.terminal
-        self.manifests = automation_manifests(self.app.repo)
+        self.manifests = automation_manifests(self.repo)
         authors = {m.author_name for m in self.manifests} | {m.author_email for m in self.manifests}
         self.rollback = Rollback(
-            Git(self.app.runner, self.app.repo),
-            branch=self.app.config.github.branch,
+            self.git,
+            branch=self.config.github.branch,
             managed_paths=["."],
             automation_authors={a for a in authors if a},
         )
 
     def preflight(self, sha: str, *, dry_run: bool) -> Target:
-        with self.terminal.step("checking the repository"):
+        with self.progress.step("checking the repository"):
             return self.rollback.preflight(sha, fetch=not dry_run)
 
     def show(self, target: Target) -> None:
         commit = target.commit
-        self.terminal.info(f"  commit   {commit.sha}")
-        self.terminal.info(f"  subject  {commit.subject}")
-        self.terminal.info(f"  author   {commit.author_name} <{commit.author_email}>, {commit.date}")
-        self.terminal.info(f"  files    {', '.join(target.files) or '(none)'}")
+        self.progress.info(f"  commit   {commit.sha}")
+        self.progress.info(f"  subject  {commit.subject}")
+        self.progress.info(f"  author   {commit.author_name} <{commit.author_email}>, {commit.date}")
+        self.progress.info(f"  files    {', '.join(target.files) or '(none)'}")
         if target.mainline:
-            self.terminal.warning(
+            self.progress.warning(
                 f"{commit.sha[:8]} is a merge commit: reverting it against its first parent "
                 f"(git revert -m 1), undoing everything the merge brought in"
             )
         if target.image_bump:
-            self.terminal.warning(f"this is an image automation commit ({target.image_bump_reason})")
+            self.progress.warning(f"this is an image automation commit ({target.image_bump_reason})")
 
     def show_plan(self, target: Target, *, no_push: bool) -> None:
         steps = []
@@ -63,13 +69,13 @@ class RollbackFlow:
         )
         if not no_push:
             steps += [
-                f"git push origin HEAD:refs/heads/{self.app.config.github.branch} (no force)",
+                f"git push origin HEAD:refs/heads/{self.config.github.branch} (no force)",
                 "request reconciliation",
                 "wait until applied and healthy",
             ]
         for number, step in enumerate(steps, start=1):
-            self.terminal.info(f"  {number}. {step}")
-        self.terminal.success("dry run: nothing was changed")
+            self.progress.info(f"  {number}. {step}")
+        self.progress.success("dry run: nothing was changed")
 
     def execute(self, target: Target, *, push: bool) -> str | None:
         """Guard, revert, push and request reconciliation; the pushed commit (None with --no-push)."""
@@ -79,18 +85,18 @@ class RollbackFlow:
             if target.image_bump and not self.keep_automation:
                 self._guard(target)
             elif target.image_bump:
-                self.terminal.warning("--keep-automation: image automation may write the reverted tag back")
-            with self.terminal.step(f"reverting {target.commit.sha[:8]}"):
+                self.progress.warning("--keep-automation: image automation may write the reverted tag back")
+            with self.progress.step(f"reverting {target.commit.sha[:8]}"):
                 revert = self.rollback.revert(target, self.reason)
             if not push:
-                self.terminal.info(f"  revert commit {revert[:8]} made locally (--no-push); push it with git push")
+                self.progress.info(f"  revert commit {revert[:8]} made locally (--no-push); push it with git push")
                 return None
-            with self.terminal.step("pushing (no force)"):
+            with self.progress.step("pushing (no force)"):
                 head, rebased = self.rollback.push()
             pushed = True
             if rebased:
-                self.terminal.info("  the remote had moved: rebased the revert onto it and pushed")
-            self.terminal.success(f"pushed {head[:8]} to {self.app.config.github.branch}")
+                self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
+            self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
         except KeyboardInterrupt:
             self._interrupted(original, pushed)
         except RevertConflict:
@@ -101,7 +107,7 @@ class RollbackFlow:
         try:
             from gitopsctl.flux.reconcile import request_sync
 
-            request_sync(self.app.kube, self.terminal)
+            request_sync(self.kube, self.progress)
         except KeyboardInterrupt:
             self._interrupted(original, pushed=True)
         self._explain_resume()
@@ -110,16 +116,15 @@ class RollbackFlow:
     def wait(self, pushed: str, timeout: float):
         from gitopsctl.flux.verification import judge_and_report
 
-        app = self.app
         return judge_and_report(
-            app.kube, app.config, app.git, self.terminal, wait=True, timeout=timeout, target_sha=pushed
+            self.kube, self.config, self.git, self.progress, wait=True, timeout=timeout, target_sha=pushed
         )
 
     def _guard(self, target: Target) -> None:
         from gitopsctl.flux.automation import suspend_in_cluster, suspend_in_git
 
         if self.pin_in_git:
-            with self.terminal.step("suspending image automation in Git"):
+            with self.progress.step("suspending image automation in Git"):
                 changed = suspend_in_git(self.manifests)
                 if changed:
                     git = self.rollback.git
@@ -132,45 +137,45 @@ class RollbackFlow:
                         stdin=f"Suspend image automation during rollback of {target.commit.sha[:8]}\n",
                     )
             return
-        namespace = self.app.config.flux.namespace
+        namespace = self.config.flux.namespace
         for manifest in self.manifests:
             if manifest.suspend_declared is False:
-                self.terminal.warning(
+                self.progress.warning(
                     f"{manifest.path.name} declares suspend: false, so Flux will undo a cluster "
                     "suspension at its next sync; use --pin-in-git"
                 )
-        with self.terminal.step("suspending image automation in the cluster"):
-            self.suspended = suspend_in_cluster(self.app.kube, namespace)
+        with self.progress.step("suspending image automation in the cluster"):
+            self.suspended = suspend_in_cluster(self.kube, namespace)
 
     def _resume_automation(self) -> None:
         from gitopsctl.flux.automation import resume_in_cluster
 
         if self.suspended:
-            resume_in_cluster(self.app.kube, self.app.config.flux.namespace, self.suspended)
-            self.terminal.info(f"  resumed image automation ({', '.join(self.suspended)}): nothing was pushed")
+            resume_in_cluster(self.kube, self.config.flux.namespace, self.suspended)
+            self.progress.info(f"  resumed image automation ({', '.join(self.suspended)}): nothing was pushed")
             self.suspended = []
 
     def _explain_resume(self) -> None:
         for name in self.suspended:
-            self.terminal.warning(
+            self.progress.warning(
                 f"ImageUpdateAutomation {name} is suspended so it does not re-apply the reverted tag; "
                 f"once a fixed image is tagged, resume it: flux resume image update {name}"
             )
         if self.pin_in_git:
-            self.terminal.warning(
+            self.progress.warning(
                 "image automation is suspended in Git; remove 'suspend: true' from the "
                 "ImageUpdateAutomation once a fixed image is tagged"
             )
 
     def _interrupted(self, original: str, pushed: bool) -> None:
         if pushed:
-            self.terminal.failure(
+            self.progress.failure(
                 f"interrupted after the push: {self.rollback.head()[:8]} is on "
-                f"{self.app.config.github.branch}; Flux applies it at its next sync "
+                f"{self.config.github.branch}; Flux applies it at its next sync "
                 "(gitopsctl sync --wait to do it now)"
             )
         else:
             self.rollback.restore(original)
             self._resume_automation()
-            self.terminal.failure(f"interrupted before the push: the repository is back at {original[:8]}")
+            self.progress.failure(f"interrupted before the push: the repository is back at {original[:8]}")
         raise Exit(ExitCode.INTERRUPTED)
