@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from gitopsctl.config import Config
 from gitopsctl.durations import format_duration
+from gitopsctl.errors import InputError
 from gitopsctl.flux.objects import (
     DEFAULT_COMPONENTS,
     DEPLOYMENT,
@@ -61,6 +63,49 @@ class BootstrapSettings:
     controller_name: str
     controller_namespace: str
     timeout: float
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        path: str,
+        *,
+        owner: str | None = None,
+        repository: str | None = None,
+        branch: str | None = None,
+        personal: bool | None = None,
+        flux_version: str | None = None,
+        timeout: float = 300.0,
+    ) -> BootstrapSettings:
+        """gitopsctl.toml's settings, each overridden by the value given (a flag's, say)."""
+        github = config.github
+        chosen_owner = owner or github.owner
+        chosen_repository = repository or github.repository
+        if not chosen_owner or not chosen_repository:
+            raise InputError(
+                "the GitHub owner and repository are not known",
+                hint="pass --owner and --repository or set github.owner and github.repository in gitopsctl.toml",
+            )
+        sealed = config.sealed_secrets
+        return cls(
+            owner=chosen_owner,
+            repository=chosen_repository,
+            branch=branch or github.branch,
+            personal=github.personal if personal is None else personal,
+            hostname=github.hostname,
+            path=path,
+            components=tuple(config.flux.components),
+            components_extra=tuple(config.flux.components_extra),
+            flux_version=flux_version or config.flux.version,
+            flux_namespace=config.flux.namespace,
+            release=sealed.release_name,
+            chart_repo=sealed.chart_repo,
+            chart_name=sealed.chart_name,
+            chart_version=sealed.chart_version,
+            controller_name=sealed.controller_name,
+            controller_namespace=sealed.controller_namespace,
+            timeout=timeout,
+        )
 
     @property
     def sync_path(self) -> str:

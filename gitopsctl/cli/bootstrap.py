@@ -48,13 +48,25 @@ def bootstrap(
 
     Re-running is safe: finished steps are detected from the cluster and the repository.
     """
+    import os
+
+    from gitopsctl.bootstrap.plan import BootstrapSettings
     from gitopsctl.bootstrap.steps import BootstrapFlow, PrerequisitesMissing
     from gitopsctl.cli.seal.common import secret_store
     from gitopsctl.cli.seal.controller_option import controller_api
     from gitopsctl.git import Git
 
     flow = BootstrapFlow(
-        settings=settings(app, owner, repository, branch, personal, flux_version, timeout),
+        settings=BootstrapSettings.from_config(
+            app.config,
+            app.cluster_path,
+            owner=owner or os.environ.get("GITHUB_USER"),
+            repository=repository,
+            branch=branch,
+            personal=personal,
+            flux_version=flux_version,
+            timeout=timeout,
+        ),
         kube=app.kube,
         runner=app.runner,
         git=Git(app.runner, app.repo),
@@ -78,41 +90,3 @@ def bootstrap(
         raise
     finally:
         app.terminal.summary()
-
-
-def settings(app: Application, owner, repository, branch, personal, flux_version, timeout):
-    import os
-
-    from gitopsctl.bootstrap.plan import BootstrapSettings
-    from gitopsctl.errors import InputError
-
-    config = app.config
-    github = config.github
-    chosen_owner = owner or os.environ.get("GITHUB_USER") or github.owner
-    chosen_repository = repository or github.repository
-    if not chosen_owner or not chosen_repository:
-        raise InputError(
-            "the GitHub owner and repository are not known",
-            hint="pass --owner and --repository or set github.owner and github.repository in gitopsctl.toml",
-        )
-    app.cluster_dir(must_exist=False)
-    sealed = config.sealed_secrets
-    return BootstrapSettings(
-        owner=chosen_owner,
-        repository=chosen_repository,
-        branch=branch or github.branch,
-        personal=github.personal if personal is None else personal,
-        hostname=github.hostname,
-        path=app.cluster_path,
-        components=tuple(config.flux.components),
-        components_extra=tuple(config.flux.components_extra),
-        flux_version=flux_version or config.flux.version,
-        flux_namespace=config.flux.namespace,
-        release=sealed.release_name,
-        chart_repo=sealed.chart_repo,
-        chart_name=sealed.chart_name,
-        chart_version=sealed.chart_version,
-        controller_name=sealed.controller_name,
-        controller_namespace=sealed.controller_namespace,
-        timeout=timeout,
-    )

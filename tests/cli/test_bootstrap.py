@@ -443,3 +443,49 @@ def test_moving_flux_is_advised_without_losing_the_sealing_keys(run_cli, world):
     assert "back up the sealing keys first (kubectl get secret -n flux-system" in result.stderr
     assert "then flux uninstall --keep-namespace and bootstrap again" in result.stderr
     assert "flux uninstall," not in result.stderr
+
+
+BOOTSTRAP_FROM_PYTHON = """
+import sys
+from pathlib import Path
+
+from gitopsctl.bootstrap.plan import BootstrapSettings
+from gitopsctl.bootstrap.steps import BootstrapFlow
+from gitopsctl.config import load_config
+from gitopsctl.git import Git
+from gitopsctl.kube import Kube
+from gitopsctl.prerequisites import Prerequisites
+from gitopsctl.runner import Runner
+from gitopsctl.sealing.controller import DirectController
+from gitopsctl.sealing.store import SealedSecretStore
+from tests.harness.progress import RecordingProgress
+
+repo, controller_url = Path(sys.argv[1]), sys.argv[2]
+config, runner = load_config(repo), Runner()
+kube = Kube(runner)
+BootstrapFlow(
+    settings=BootstrapSettings.from_config(config, "flux/clusters/production", timeout=60),
+    kube=kube,
+    runner=runner,
+    git=Git(runner, repo),
+    config=config,
+    repo=repo,
+    cluster_path="flux/clusters/production",
+    prerequisites_checks=Prerequisites(runner, kube, config, repo=repo),
+    controller=DirectController(controller_url),
+    store=SealedSecretStore(repo, config.sealed_secrets.secrets_dir, "production"),
+    progress=RecordingProgress(echo=True),
+).run()
+"""
+
+
+def test_bootstrap_runs_from_python_without_click(world, flux_calls):
+    """The same steps as the command, driven by a program that has no Click or rich at all."""
+    from tests.harness.without_click import run_without_click
+
+    result = run_without_click(BOOTSTRAP_FROM_PYTHON, str(world.repo), world.controller.url)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "success: bootstrap complete" in result.stdout
+    assert len(bootstrap_calls(flux_calls)) == 1
+    (release,) = world.helm_releases()
+    assert release["status"] == "deployed"

@@ -334,3 +334,39 @@ def test_history_marks_bumps_rollbacks_and_the_applied_commit(run_cli, world, gi
     assert marks["chore(images): update images"] == ["image-bump"]
     assert marks['Revert "chore(images): update images"'] == [f"rollback-of {bump[:8]}"]
     assert marks["Initial GitOps layout"] == ["applied"]
+
+
+ROLLBACK_FROM_PYTHON = """
+import sys
+from pathlib import Path
+
+from gitopsctl.config import load_config
+from gitopsctl.git import Git
+from gitopsctl.kube import Kube
+from gitopsctl.rollback.steps import RollbackFlow
+from gitopsctl.runner import Runner
+from tests.harness.progress import RecordingProgress
+
+repo, sha = Path(sys.argv[1]), sys.argv[2]
+runner = Runner()
+flow = RollbackFlow(
+    git=Git(runner, repo), kube=Kube(runner), config=load_config(repo), repo=repo,
+    progress=RecordingProgress(echo=True), reason="from a program", keep_automation=False, pin_in_git=False,
+)
+flow.execute(flow.preflight(sha, dry_run=False), push=False)
+"""
+
+
+def test_a_rollback_runs_from_python_without_click(git_world, monkeypatch):
+    from tests.harness.git import GIT_IDENTITY, git
+    from tests.harness.without_click import run_without_click
+
+    bad = git_world.commit_file("flux/apps/frontend/extra.yaml", "a: 1\n", "Add something broken")
+    git(git_world.clone, "push", "-q", "origin", "main")
+    for name, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(name, value)
+    result = run_without_click(ROLLBACK_FROM_PYTHON, str(git_world.clone), bad[:8])
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert f"done: reverting {bad[:8]}" in result.stdout
+    assert f"Rollback-Of: {bad}" in git(git_world.clone, "log", "-1", "--format=%B")
+    assert not (git_world.clone / "flux/apps/frontend/extra.yaml").exists()
