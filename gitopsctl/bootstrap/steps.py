@@ -226,15 +226,22 @@ class BootstrapFlow:
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:
         from gitopsctl.errors import UnhealthyError
-        from gitopsctl.flux.verification import judge_and_report
+        from gitopsctl.flux.verification import judge
 
         def essentials(finding) -> bool:
             return finding.section in ("controllers", "sync") or finding.subject == (
                 f"Kustomization {self.settings.flux_namespace}/flux-system"
             )
 
-        report = judge_and_report(
-            self.kube, self.config, self.git, self.progress, wait=True, timeout=self.settings.timeout, focus=essentials
+        _, report = judge(
+            self.kube,
+            self.config,
+            self.git,
+            self.progress,
+            wait=True,
+            timeout=self.settings.timeout,
+            focus=essentials,
+            show=True,
         )
         if not report.healthy:
             raise UnhealthyError("Flux did not become ready in time", hint="gitopsctl verify shows what is missing")

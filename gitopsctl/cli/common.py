@@ -30,6 +30,11 @@ def output_option(function: F) -> F:
     )(function)
 
 
+def namespaces_option(help: str) -> Callable[[F], F]:
+    """-n/--namespace, repeatable, as the tuple ``namespaces``."""
+    return click.option("-n", "--namespace", "namespaces", multiple=True, show_envvar=True, help=help)
+
+
 def timeout_option(default: str = "5m") -> Callable[[F], F]:
     def decorate(function: F) -> F:
         return click.option(

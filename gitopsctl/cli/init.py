@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitopsctl.cli.common import pass_app
+from gitopsctl.cli.common import namespaces_option, pass_app
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -34,14 +34,7 @@ if TYPE_CHECKING:
 @click.option(
     "--image-project", default="homelab", show_default=True, show_envvar=True, help="Registry project of the images."
 )
-@click.option(
-    "-n",
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    show_envvar=True,
-    help="App namespace; repeat for more (the first runs the apps) [default: default].",
-)
+@namespaces_option("App namespace; repeat for more (the first runs the apps) [default: default].")
 @click.option("--vm-host", default="192.168.0.50", show_default=True, show_envvar=True, help="Backend VM address.")
 @click.option("--vm-user", default="deploy", show_default=True, show_envvar=True, help="SSH user on the backend VM.")
 @click.option(

@@ -25,8 +25,8 @@ def sync(app: Application, wait: bool, timeout: float) -> None:
     request_sync(app.kube, app.terminal)
     if not wait:
         return
-    from gitopsctl.flux.verification import judge_and_report
+    from gitopsctl.flux.verification import judge
 
-    report = judge_and_report(app.kube, app.config, app.git, app.terminal, wait=True, timeout=timeout)
+    _, report = judge(app.kube, app.config, app.git, app.terminal, wait=True, timeout=timeout, show=True)
     if not report.healthy:
         raise Exit(ExitCode.UNHEALTHY)

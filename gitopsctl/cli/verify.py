@@ -35,11 +35,11 @@ def verify(app: Application, wait: bool, timeout: float, offline: bool, output: 
 
 def run_verification(app: Application, *, wait: bool, timeout: float, output: str):
     """Judge (and with --wait, wait), then show the report as text or one JSON document."""
-    from gitopsctl.flux.verification import announce, judge, judge_and_report
+    from gitopsctl.flux.verification import announce, judge
 
-    if output != "json":
-        return judge_and_report(app.kube, app.config, app.git, app.terminal, wait=wait, timeout=timeout)
-    head, report = judge(app.kube, app.config, app.git, app.terminal, wait=wait, timeout=timeout)
-    app.terminal.emit_json({"target": head, **report.as_dict()})
-    announce(report, app.terminal, waited=wait)
+    as_json = output == "json"
+    head, report = judge(app.kube, app.config, app.git, app.terminal, wait=wait, timeout=timeout, show=not as_json)
+    if as_json:
+        app.terminal.emit_json({"target": head, **report.as_dict()})
+        announce(report, app.terminal, waited=wait)
     return report

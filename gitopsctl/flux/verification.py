@@ -78,17 +78,17 @@ def judge(
     timeout: float,
     target_sha: str | None = None,
     focus: Callable[[Finding], bool] | None = None,
+    show: bool = False,
 ) -> tuple[str, Report]:
     """The commit the cluster should run (the branch head unless given) and the judgement,
-    waited for when ``wait`` (each new problem said as it shows)."""
+    waited for when ``wait`` (each new problem said as it shows); with ``show``, the report and
+    its closing line follow, as verify shows them."""
     branch = config.github.branch
     head = target_sha if target_sha is not None else branch_head(git, branch, progress)
     commits_behind = git.commits_between if git is not None else None
     verifier = Verifier(kube, expectations(config, head), focus=focus, commits_behind=commits_behind)
     if head:
         progress.action(f"verifying cluster against {branch}@{head[:8]}")
-    if not wait:
-        return head, verifier.check()
     last = ""
 
     def on_report(report: Report) -> None:
@@ -98,7 +98,11 @@ def judge(
             progress.waiting(text)
             last = text
 
-    return head, verifier.wait(timeout, on_report)
+    report = verifier.wait(timeout, on_report) if wait else verifier.check()
+    if show:
+        progress.report(report)
+        announce(report, progress, waited=wait)
+    return head, report
 
 
 def announce(report: Report, progress: Progress, *, waited: bool) -> None:
@@ -110,21 +114,3 @@ def announce(report: Report, progress: Progress, *, waited: bool) -> None:
         progress.failure(f"timed out: {text}")
     else:
         progress.failure(text)
-
-
-def judge_and_report(
-    kube: Kube,
-    config: Config,
-    git: Git | None,
-    progress: Progress,
-    *,
-    wait: bool,
-    timeout: float,
-    target_sha: str | None = None,
-    focus: Callable[[Finding], bool] | None = None,
-) -> Report:
-    """judge, then the report and its closing line, as verify shows them."""
-    _, report = judge(kube, config, git, progress, wait=wait, timeout=timeout, target_sha=target_sha, focus=focus)
-    progress.report(report)
-    announce(report, progress, waited=wait)
-    return report

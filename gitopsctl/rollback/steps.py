@@ -114,11 +114,12 @@ class RollbackFlow:
         return head
 
     def wait(self, pushed: str, timeout: float):
-        from gitopsctl.flux.verification import judge_and_report
+        from gitopsctl.flux.verification import judge
 
-        return judge_and_report(
-            self.kube, self.config, self.git, self.progress, wait=True, timeout=timeout, target_sha=pushed
+        _, report = judge(
+            self.kube, self.config, self.git, self.progress, wait=True, timeout=timeout, target_sha=pushed, show=True
         )
+        return report
 
     def _guard(self, target: Target) -> None:
         from gitopsctl.flux.automation import suspend_in_cluster, suspend_in_git

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitopsctl.cli.common import pass_app
+from gitopsctl.cli.common import namespaces_option, pass_app
 from gitopsctl.cli.seal.common import namespaces_or_default, seal_and_deliver, sealing_options
 
 if TYPE_CHECKING:
@@ -18,14 +18,7 @@ if TYPE_CHECKING:
 @click.option("--username", required=True, show_envvar=True, help="Registry user, e.g. robot$project+ci (quoted).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of prompting.")
 @click.option("--registry", show_envvar=True, help="host[:port] as in image references [default: registry.host].")
-@click.option(
-    "-n",
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    show_envvar=True,
-    help="Namespace to seal for; repeatable [default: apps.namespaces and flux-system].",
-)
+@namespaces_option("Namespace to seal for; repeatable [default: apps.namespaces and flux-system].")
 @click.option("--name", default="harbor-credentials", show_default=True, show_envvar=True, help="Secret name.")
 @click.option(
     "--no-check",
