@@ -1,0 +1,132 @@
+"""The health judgement as a table: Kustomization states in, findings out. No cluster, no Go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gitopsctl.flux.health import Expectations, evaluate
+from gitopsctl.flux.objects import ClusterState, FluxObject
+from gitopsctl.status import Status
+from tests.harness.statuses import condition, git_repository_status, kustomization_applied_status
+
+OLD, NEW = "a" * 40, "b" * 40
+
+
+def kustomization(name: str, status: dict[str, Any], *, depends: tuple[str, ...] = (), **spec: Any) -> FluxObject:
+    return FluxObject.from_json(
+        {
+            "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": "flux-system", "generation": 1},
+            "spec": {
+                "path": f"./{name}",
+                "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+                "dependsOn": [{"name": d} for d in depends],
+                **spec,
+            },
+            "status": status,
+        }
+    )
+
+
+SOURCE = FluxObject.from_json(
+    {
+        "kind": "GitRepository",
+        "metadata": {"name": "flux-system", "namespace": "flux-system", "generation": 1},
+        "spec": {"url": "ssh://git@github.com/o/r", "ref": {"branch": "main"}},
+        "status": git_repository_status(f"main@sha1:{NEW}"),
+    }
+)
+APPLIED_NEW = kustomization_applied_status(f"main@sha1:{NEW}")
+FAILED_BUILD = {
+    "observedGeneration": 1,
+    "lastAppliedRevision": f"main@sha1:{OLD}",
+    "lastAttemptedRevision": f"main@sha1:{NEW}",
+    "conditions": [condition("Ready", "False", "BuildFailed", "kustomize build failed: missing resource")],
+}
+
+
+@pytest.mark.parametrize(
+    ("objects", "subject", "status", "detail"),
+    [
+        ([kustomization("apps", APPLIED_NEW)], "apps", Status.OK, f"applied {NEW[:8]}"),
+        ([kustomization("apps", {})], "apps", Status.WAITING, "not reconciled yet"),
+        (
+            [kustomization("apps", kustomization_applied_status(f"main@sha1:{OLD}"))],
+            "apps",
+            Status.WAITING,
+            f"applied {OLD[:8]}, waiting for {NEW[:8]}",
+        ),
+        (
+            [kustomization("apps", APPLIED_NEW, suspend=True)],
+            "apps",
+            Status.FAILED,
+            "suspended: Git changes are not applied (flux resume kustomization apps)",
+        ),
+        (
+            [kustomization("apps", APPLIED_NEW, depends=("infra",))],
+            "apps",
+            Status.FAILED,
+            "depends on flux-system/infra, which does not exist",
+        ),
+        (
+            [kustomization("apps", FAILED_BUILD)],
+            "apps",
+            Status.FAILED,
+            f"BuildFailed: kustomize build failed: missing resource (applied {OLD[:8]}, attempted {NEW[:8]})",
+        ),
+        (
+            [
+                kustomization("infra", FAILED_BUILD),
+                kustomization(
+                    "apps",
+                    {"observedGeneration": 1, "conditions": [condition("Ready", "False", "DependencyNotReady")]},
+                    depends=("infra",),
+                ),
+            ],
+            "apps",
+            Status.FAILED,
+            "DependencyNotReady: blocked by flux-system/infra",
+        ),
+        (
+            [
+                kustomization(
+                    "apps",
+                    {
+                        **APPLIED_NEW,
+                        "conditions": [
+                            condition("Ready", "True", "ReconciliationSucceeded"),
+                            condition("Healthy", "False", "HealthCheckFailed", "frontend"),
+                        ],
+                    },
+                )
+            ],
+            "apps",
+            Status.FAILED,
+            "health checks failing: HealthCheckFailed: frontend",
+        ),
+    ],
+    ids=["applied", "new", "behind", "suspended", "missing-dependency", "build-failed", "blocked", "unhealthy"],
+)
+def test_a_kustomization_is_judged(objects, subject, status, detail):
+    expect = Expectations(components=(), sealed_secrets=None, target_sha=NEW)
+    report = evaluate(ClusterState([SOURCE, *objects]), expect)
+    (finding,) = [f for f in report.findings if f.subject == f"Kustomization flux-system/{subject}"]
+    assert (finding.status, finding.detail) == (status, detail)
+    assert report.healthy is (status is Status.OK)
+
+
+def test_an_empty_cluster_says_to_bootstrap():
+    report = evaluate(ClusterState([]), Expectations(components=(), sealed_secrets=None))
+    assert not report.healthy
+    assert report.summary() == (False, "1 not healthy: Flux: no Flux objects found: run gitopsctl bootstrap")
+
+
+def test_the_summary_names_the_first_problem_and_counts_the_rest():
+    report = evaluate(
+        ClusterState([SOURCE, kustomization("a", {}), kustomization("b", FAILED_BUILD)]),
+        Expectations(components=(), sealed_secrets=None, target_sha=NEW),
+    )
+    healthy, text = report.summary()
+    assert not healthy and text.startswith("2 not healthy: Kustomization flux-system/a: not reconciled yet (+1 more)")
