@@ -21,6 +21,7 @@ from tests.conftest import TEST_CERT, TEST_KEY
 from tests.harness.chart_repo import ChartRepository
 from tests.harness.controlplane import free_port
 from tests.harness.flux_state import FluxWorld
+from tests.harness.golden import assert_golden, normalise
 from tests.harness.sealed_controller import FakeSealedSecretsController
 
 TOKEN = "ghp_classic_ok"
@@ -126,6 +127,7 @@ def test_dry_run_prints_the_plan_and_runs_nothing(run_cli, world, flux_calls):
     assert TOKEN not in result.stderr + result.stdout
     assert flux_calls() == []
     assert world.helm_releases() == []
+    assert_golden("bootstrap_dry_run.txt", normalise(result.stderr.replace(world.charts.url, "<chart repository>")))
 
 
 def test_full_bootstrap(run_cli, world, flux_calls):

@@ -186,3 +186,19 @@ def test_the_sealed_secrets_api_through_a_refused_proxy_is_a_warning_naming_the_
         f"the API server's service proxy to {NAMESPACE}/{NAME} answered 503: a NetworkPolicy (Flux's defaults "
         "in flux-system) keeps the API server out"
     )
+
+
+@pytest.mark.needs_tools("helm", "kubeseal")
+def test_the_doctor_table_matches_the_golden_output(gitopsctl, cluster, github, git_world, monkeypatch):
+    import re
+
+    from tests.harness.golden import assert_golden, normalise
+
+    registry = f"127.0.0.1:{free_port()}"
+    write_config(git_world.clone, github.url, registry=registry)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_classic_ok")
+    result = gitopsctl(f"--repo {git_world.clone} doctor")
+    assert result.exit_code == 0, result.stderr
+    # Tool versions differ between machines; what is held here is what the operator reads.
+    text = re.sub(r"\b\d+\.\d+\.\d+ >= ", "<version> >= ", result.stderr.replace(registry, "<registry>"))
+    assert_golden("doctor.txt", normalise(text))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.harness.flux_state import FluxWorld
+from tests.harness.golden import assert_golden, normalise
 
 REMOTE_URL = "ssh://git@github.com/homelab-operator/homelab-gitops"
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 @pytest.fixture
@@ -40,28 +40,12 @@ def kubeconfig_for(path: Path, server: str) -> Path:
     return path
 
 
-def normalise(text: str, sha: str) -> str:
-    text = text.replace(sha[:8], "<sha>")
-    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", text)
-    return text
-
-
 def test_all_healthy_matches_the_golden_output(run_cli, world, git_world):
     head = git_world.head()
     world.healthy(REMOTE_URL, head)
     result = verify(run_cli, git_world)
     assert result.exit_code == 0, result.stderr
-    assert_golden("verify_healthy.txt", normalise(result.stderr, head))
-
-
-def assert_golden(name: str, actual: str) -> None:
-    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff)."""
-    import os
-
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(actual)
-    assert actual == path.read_text()
+    assert_golden("verify_healthy.txt", normalise(result.stderr, shas=(head,)))
 
 
 def test_json_report(run_cli, world, git_world):
@@ -108,6 +92,8 @@ def test_dependency_not_ready_is_traced_to_its_root(run_cli, world, git_world):
     assert result.exit_code == 4
     assert "✗ flux-system/ingress DependencyNotReady: blocked by flux-system/sealed-secrets" in squash(result.stderr)
     assert "✗ flux-system/sealed-secrets BuildFailed: kustomize build failed" in squash(result.stderr)
+    # The whole failing report, as the operator sees it.
+    assert_golden("verify_dependency_not_ready.txt", normalise(result.stderr, shas=(head,)))
 
 
 def test_source_behind_the_remote_head(run_cli, world, git_world):
