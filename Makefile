@@ -46,4 +46,4 @@ bench: install tools
 	$(BIN)/python benchmarks/verify.py
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench-venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,6 @@ import-free, so sealing does not pay for a YAML library's start-up.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -35,11 +34,19 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return json.dumps(value)
+        return _json(value)
     text = str(value)
     if _PLAIN.match(text) and not _RESERVED.match(text) and not text.endswith(" "):
         return text
-    return json.dumps(text)
+    return _json(text)
+
+
+def _json(value: Any) -> str:
+    """A number, or a string that needs quoting, as JSON writes it (valid YAML). json is imported
+    only here: a SealedSecret (base64 and plain names) is written without it."""
+    import json
+
+    return json.dumps(value)
 
 
 def _lines(node: Any, indent: int) -> Iterable[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitopsctl.cli.terminal import STATUS_GLYPHS, Terminal
+from gitopsctl.cli.terminal import Terminal, glyph
 from gitopsctl.prerequisites import Check
 
 
 def show_checks(terminal: Terminal, checks: Sequence[Check]) -> None:
-    rows = [[STATUS_GLYPHS[c.status], c.name, c.detail] for c in checks]
+    rows = [[glyph(c.status), c.name, c.detail] for c in checks]
     terminal.table(["", "CHECK", "RESULT"], rows)
     for check in checks:
         for line in check.advice:

@@ -7,7 +7,6 @@ rich is imported only when a terminal needs it.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -16,20 +15,20 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from gitopsctl.redaction import redact
-from gitopsctl.status import Status
 
 if TYPE_CHECKING:
     from gitopsctl.flux.health import Report
+    from gitopsctl.status import Status
 
 ACTION, SUCCESS, FAILURE, WAITING, WARNING = "►", "✔", "✗", "◎", "⚠"
 # How each judgement looks in a table or a report line: the only place a status meets a glyph.
-STATUS_GLYPHS = {
-    Status.OK: SUCCESS,
-    Status.WAITING: WAITING,
-    Status.WARNING: WARNING,
-    Status.FAILED: FAILURE,
-    Status.SKIPPED: "-",
-}
+_STATUS_GLYPHS = {"ok": SUCCESS, "waiting": WAITING, "warning": WARNING, "failed": FAILURE, "skipped": "-"}
+
+
+def glyph(status: Status) -> str:
+    return _STATUS_GLYPHS[status.value]
+
+
 REPORT_SECTIONS = (
     ("controllers", "Controllers"),
     ("sync", "Sync"),
@@ -163,6 +162,8 @@ class Terminal:
     # it is not passed through the redactor, which could corrupt it (a secret "alpha" inside
     # "v1alpha1"). Status lines, tables and errors always are.
     def emit_json(self, document: Any) -> None:
+        import json
+
         self._stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
         self._stdout.flush()
 
@@ -205,7 +206,7 @@ def render_report(report: Report) -> list[str]:
         # Kustomizations are drawn as a tree: each level indented under what it depends on.
         cells = [
             (
-                "  " * (f.level or 0) + f"{STATUS_GLYPHS[f.status]} " + f.subject.removeprefix("Kustomization "),
+                "  " * (f.level or 0) + f"{glyph(f.status)} " + f.subject.removeprefix("Kustomization "),
                 f.detail,
             )
             for f in findings

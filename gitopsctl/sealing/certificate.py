@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from gitopsctl.errors import InputError
 
@@ -28,6 +27,8 @@ class SealingCertificate:
     @property
     def fingerprint(self) -> str:
         """sha256:<hex> of the DER certificate, the form pinned in gitopsctl.toml."""
+        from cryptography.hazmat.primitives.serialization import Encoding
+
         return "sha256:" + hashlib.sha256(self.certificate.public_bytes(Encoding.DER)).hexdigest()
 
     @property

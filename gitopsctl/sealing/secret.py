@@ -7,10 +7,8 @@ to the same bytes an operator would have put in the cluster by hand.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from gitopsctl.errors import InputError
@@ -103,6 +101,8 @@ def validate_data_key(key: str) -> None:
 
 def go_json(value: Any) -> bytes:
     """JSON as Go's encoding/json writes it (compact, HTML characters escaped)."""
+    import json
+
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     for char, escape in (
         ("<", "\\u003c"),
@@ -130,7 +130,8 @@ def docker_config_json(registry: str, username: str, password: str) -> bytes:
 
 def read_file_bytes(path: str, what: str) -> bytes:
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            return stream.read()
     except FileNotFoundError:
         raise InputError(f"{what} {path}: no such file") from None
     except IsADirectoryError:

@@ -10,15 +10,18 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
-from gitopsctl.kube import ClusterUnreachable, Kube
-from gitopsctl.progress import Progress
 from gitopsctl.sealing.certificate import SealingCertificate, load_certificate
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    # Sealing with --cert never talks to a cluster: kube (and the runner under it) load only
+    # when a controller is asked.
+    from gitopsctl.kube import Kube
+    from gitopsctl.progress import Progress
     from gitopsctl.sealing.controller import ControllerAPI
 
 CERT_FILENAME = "sealed-secrets-cert.pem"
@@ -55,7 +58,8 @@ def read_cert_option(value: str) -> tuple[bytes, str]:
         return response.content, value
     path = value.removeprefix("file://")
     try:
-        return Path(path).read_bytes(), path
+        with open(path, "rb") as stream:
+            return stream.read(), path
     except FileNotFoundError:
         raise InputError(f"--cert {path}: no such file", hint="pass the controller's PEM certificate") from None
     except IsADirectoryError:
@@ -94,6 +98,8 @@ def proxy_failure(kube: Kube, error: GitopsctlError) -> str | None:
     A timeout of the proxied call looks like an unreachable cluster to kubectl: the API server
     is asked once more, directly, to tell the two apart.
     """
+    from gitopsctl.kube import ClusterUnreachable
+
     if isinstance(error, ClusterUnreachable):
         try:
             kube.server_version()
@@ -195,6 +201,4 @@ def sealing_certificate(
         pem, source = controller.certificate(), controller.where
     else:
         raise InputError("no sealing certificate", hint="pass --cert or run gitopsctl seal fetch-cert")
-    certificate = trusted_certificate(pem, source, pinned=pinned, cluster=cluster, progress=progress)
-    progress.debug(f"sealing with the certificate from {source} ({certificate.fingerprint})")
-    return certificate
+    return trusted_certificate(pem, source, pinned=pinned, cluster=cluster, progress=progress)

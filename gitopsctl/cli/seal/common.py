@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -42,10 +41,15 @@ def sealing_options(function: F) -> F:
 
 
 def sealing_certificate(app: Application, cert_option: str | None):
-    from gitopsctl.cli.seal.controller_option import controller_api
     from gitopsctl.sealing import sources
 
-    # With --cert no repository (and no cluster) is needed: sealing to stdout works anywhere.
+    if cert_option and not app.in_repository:
+        # Sealing to stdout with --cert works anywhere: no repository, no pin, no cluster.
+        return sources.sealing_certificate(
+            cert_option=cert_option, repo_cert=None, controller=None, pinned=None, cluster="", progress=app.terminal
+        )
+    from gitopsctl.cli.seal.controller_option import controller_api
+
     repo_cert = None if cert_option else secret_store(app).certificate_path
     ask_controller = not cert_option and not (repo_cert and repo_cert.is_file())
     return sources.sealing_certificate(
@@ -73,6 +77,8 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     if options["merge_into"] and len(secrets) != 1:
         raise InputError("--merge-into takes exactly one secret", hint="seal one namespace at a time (--namespace)")
     certificate = sealing_certificate(app, options["cert"])
+    if app.terminal.verbosity:  # the fingerprint costs an import that sealing itself does not need
+        app.terminal.debug(f"sealing with the certificate {certificate.fingerprint}")
     scope = Scope(options["scope"])
     sealed_objects = [seal(secret, certificate.public_key, scope) for secret in secrets]
     if options["to_stdout"]:
@@ -82,6 +88,8 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
 
     store = secret_store(app)
     if options["merge_into"]:
+        from pathlib import Path
+
         target = Path(options["merge_into"])
         planned = [(merge_into_file(target, sealed_objects[0]), target)]
     else:

@@ -44,11 +44,11 @@ def verify(app: Application, paths: tuple[str, ...], controller_url: str | None,
     if output == "json":
         app.terminal.emit_json({"results": results, "ok": not failed})
     else:
-        from gitopsctl.cli.terminal import STATUS_GLYPHS
+        from gitopsctl.cli.terminal import glyph
         from gitopsctl.status import Status
 
         rows = [
-            [STATUS_GLYPHS[Status.OK if r["ok"] else Status.FAILED], str(r["secret"]), str(r["file"]), str(r["detail"])]
+            [glyph(Status.OK if r["ok"] else Status.FAILED), str(r["secret"]), str(r["file"]), str(r["detail"])]
             for r in results
         ]
         app.terminal.table(["", "SEALEDSECRET", "FILE", "RESULT"], rows)
