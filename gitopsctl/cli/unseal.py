@@ -32,11 +32,10 @@ def unseal(app: Application, source: str, private_keys: tuple[str, ...], output:
     """
     import sys
 
-    from gitopsctl.kustomize_files import load_yaml_documents
     from gitopsctl.sealing.sealedsecret import load_private_keys
     from gitopsctl.sealing.sealedsecret import unseal as open_sealed
     from gitopsctl.sealing.secret import read_file_bytes
-    from gitopsctl.yamlout import dump_all
+    from gitopsctl.yamlfiles import dump_all, load_yaml_documents
 
     keys = load_private_keys([(path, read_file_bytes(path, "--private-key")) for path in private_keys])
     text = sys.stdin.read() if source == "-" else read_file_bytes(source, "sealed secret file").decode()

@@ -7,12 +7,12 @@ apply fails with "no matches for kind". The table lists when each API version be
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitopsctl.versions import format_version
+from gitopsctl.yamlfiles import yaml_files
 
 Version = tuple[int, int, int]
 
@@ -55,7 +55,7 @@ def required_flux(repo: Path) -> FluxRequirement | None:
     files that are not plain YAML cost nothing and break nothing.
     """
     best: FluxRequirement | None = None
-    for path in _manifest_files(repo):
+    for path in yaml_files(repo):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -72,11 +72,3 @@ def required_flux(repo: Path) -> FluxRequirement | None:
                 relative = path.relative_to(repo).as_posix()
                 best = FluxRequirement(needed, api_version.group(1), kind.group(1), relative)
     return best
-
-
-def _manifest_files(repo: Path):
-    for directory, subdirs, files in os.walk(repo):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith((".yaml", ".yml")):
-                yield Path(directory) / name

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from gitopsctl.files import write_atomically
 from gitopsctl.flux.objects import IMAGE_UPDATE_AUTOMATION
-from gitopsctl.flux.offline import yaml_files
 from gitopsctl.kube import Kube
-from gitopsctl.kustomize_files import load_yaml_documents
+from gitopsctl.yamlfiles import load_yaml_documents, round_trip, yaml_files
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,9 @@ def resume_in_cluster(kube: Kube, namespace: str, names: list[str]) -> None:
 
 def suspend_in_git(manifests: list[AutomationManifest]) -> list[Path]:
     """Set spec.suspend: true in each manifest, keeping comments and layout."""
-    from ruamel.yaml import YAML
-
     changed = []
     for manifest in manifests:
-        yaml = YAML()
-        yaml.preserve_quotes = True
-        yaml.indent(mapping=2, sequence=2, offset=0)
-        yaml.width = 4096
+        yaml = round_trip()
         documents = list(yaml.load_all(manifest.path.read_text(encoding="utf-8")))
         touched = False
         for document in documents:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitopsctl.flux import graph
 from gitopsctl.flux.objects import FluxObject, repository_path
-from gitopsctl.kustomize_files import load_yaml_documents
 from gitopsctl.sealing.scope import Scope
+from gitopsctl.yamlfiles import KUSTOMIZATION, load_yaml_documents, yaml_files
 
 IMAGE_POLICY_MARKER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}')
 KNOWN_HOSTS_OPTION = re.compile(r"UserKnownHostsFile=[\"']?([^\s\"']+)")
@@ -80,17 +78,11 @@ class OfflineReport:
         }
 
 
-def yaml_files(root: Path) -> Iterator[Path]:
-    for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith((".yaml", ".yml")) and name != "kustomization.yaml":
-                yield Path(directory) / name
-
-
 def load_documents(root: Path) -> list[Document]:
     documents = []
     for path in yaml_files(root):
+        if path.name == KUSTOMIZATION:
+            continue
         for item in load_yaml_documents(path.read_text(encoding="utf-8"), str(path)):
             if isinstance(item, dict):
                 documents.append(Document(path, item))

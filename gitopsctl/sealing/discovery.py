@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from gitopsctl.kustomize_files import load_yaml_documents
-
-_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__"}
+from gitopsctl.yamlfiles import load_yaml_documents, yaml_files
 
 
 def sealed_secret_files(root: Path) -> list[Path]:
-    found: list[Path] = []
-    for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
-        for name in sorted(files):
-            if name.endswith((".yaml", ".yml")):
-                path = Path(directory) / name
-                # A cheap text test first: parsing every YAML file in a repo is slow.
-                if "SealedSecret" in path.read_text(encoding="utf-8", errors="replace"):
-                    found.append(path)
-    return found
+    # A cheap text test first: parsing every YAML file in a repo is slow.
+    return [path for path in yaml_files(root) if "SealedSecret" in path.read_text(encoding="utf-8", errors="replace")]
 
 
 def files_holding_sealed_secrets(paths: tuple[str, ...], default: Path) -> list[Path]:

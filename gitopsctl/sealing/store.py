@@ -9,12 +9,11 @@ from typing import Any
 from gitopsctl.config import pin_fingerprint
 from gitopsctl.errors import InputError
 from gitopsctl.files import write_atomically
-from gitopsctl.kustomize_files import ensure_resource, load_yaml_documents
 from gitopsctl.progress import Progress
 from gitopsctl.sealing.controller import ControllerAPI
 from gitopsctl.sealing.sealedsecret import identity, merge
 from gitopsctl.sealing.sources import CERT_FILENAME, trusted_certificate
-from gitopsctl.yamlout import dump_all
+from gitopsctl.yamlfiles import dump_all, ensure_resource, load_yaml_documents
 
 
 @dataclass(frozen=True)

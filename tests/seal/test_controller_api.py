@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gitopsctl.config import load_config
-from gitopsctl.kustomize_files import load_yaml_documents
+from gitopsctl.yamlfiles import load_yaml_documents
 from tests.conftest import TEST_CERT
 from tests.seal.test_seal_commands import STORE, make_cert, unseal_file
 

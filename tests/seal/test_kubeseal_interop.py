@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from gitopsctl.kustomize_files import load_yaml_documents
+from gitopsctl.yamlfiles import load_yaml_documents
 from tests.conftest import TEST_CERT, TEST_KEY
 from tests.harness.kubectl_secrets import kubectl_docker_registry_data
 

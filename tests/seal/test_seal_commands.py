@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from gitopsctl.kustomize_files import load_yaml_documents
+from gitopsctl.yamlfiles import load_yaml_documents
 from tests.conftest import TEST_CERT, TEST_KEY
 from tests.harness.ssh import make_key, make_known_hosts
 

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from gitopsctl.kustomize_files import load_yaml_documents
 from gitopsctl.sealing.scope import Scope
-from gitopsctl.yamlout import dump_all
+from gitopsctl.yamlfiles import dump_all, load_yaml_documents
 from tests.conftest import SHARED, TEST_KEY
 
 VECTORS = json.loads((SHARED / "testdata" / "sealed-secrets" / "vectors.json").read_text())["vectors"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitopsctl.kustomize_files import load_yaml_documents
-from gitopsctl.yamlout import dump, dump_all
+from gitopsctl.yamlfiles import dump, dump_all, load_yaml_documents
 
 
 @pytest.mark.parametrize(

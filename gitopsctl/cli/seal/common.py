@@ -72,7 +72,7 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     """Seal ``secrets`` and print or write them as the common options ask."""
     from gitopsctl.sealing.scope import Scope
     from gitopsctl.sealing.sealedsecret import seal
-    from gitopsctl.yamlout import dump_all
+    from gitopsctl.yamlfiles import dump_all
 
     if options["merge_into"] and len(secrets) != 1:
         raise InputError("--merge-into takes exactly one secret", hint="seal one namespace at a time (--namespace)")

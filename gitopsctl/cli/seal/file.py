@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 def seal_file(app: Application, source: str, namespace: str | None, **options: Any) -> None:
     """Seal the Secrets in SECRET.yaml (YAML or JSON, multi-document or a List; '-' is stdin)."""
     from gitopsctl.errors import InputError
-    from gitopsctl.kustomize_files import load_yaml_documents
     from gitopsctl.redaction import register_secret
     from gitopsctl.sealing.secret import read_file_bytes, secrets_from_manifests
+    from gitopsctl.yamlfiles import load_yaml_documents
 
     raw = sys.stdin.buffer.read() if source == "-" else read_file_bytes(source, "secret file")
     register_secret(raw)

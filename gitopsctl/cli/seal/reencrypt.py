@@ -27,8 +27,8 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
     from pathlib import Path
 
     from gitopsctl.files import write_atomically
-    from gitopsctl.kustomize_files import rewrite_documents
     from gitopsctl.sealing.discovery import files_holding_sealed_secrets
+    from gitopsctl.yamlfiles import rewrite_documents
 
     api = controller_api(app, controller_url)
     planned: list[tuple[Path, str, int]] = []

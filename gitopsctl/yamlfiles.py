@@ -1,0 +1,186 @@
+"""YAML in one room: reading documents, finding them in a repository, writing them as Kubernetes
+tools do, and editing the operator's files without losing their comments or order.
+
+ruamel.yaml is imported only by the functions that parse or edit: writing a SealedSecret (dump)
+needs no YAML library, so sealing does not pay for one at start.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gitopsctl.errors import InputError
+from gitopsctl.files import write_atomically
+
+KUSTOMIZATION = "kustomization.yaml"
+# Never part of what Flux applies: hidden folders (.git, .github, .venv) and tools' caches.
+_NOT_MANIFESTS = frozenset({"node_modules", "__pycache__"})
+
+
+def yaml_files(root: Path) -> Iterator[Path]:
+    """Every .yaml/.yml file under ``root``, in a stable order; the one walk every reader uses."""
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in _NOT_MANIFESTS)
+        for name in sorted(files):
+            if name.endswith((".yaml", ".yml")):
+                yield Path(directory) / name
+
+
+def round_trip():
+    """A ruamel.yaml set up to write back what it read: quotes, comments, order, long lines."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=2, offset=0)
+    yaml.width = 4096
+    return yaml
+
+
+def ensure_resource(directory: Path, resource: str) -> bool:
+    """List ``resource`` in ``directory``/kustomization.yaml; True when the file changed."""
+    path = directory / KUSTOMIZATION
+    yaml = round_trip()
+    if path.is_file():
+        try:
+            document = yaml.load(path.read_text(encoding="utf-8"))
+        except Exception as exc:  # ruamel raises many YAMLError subclasses
+            raise InputError(f"{path}: not valid YAML ({type(exc).__name__})", hint="fix it and run again") from None
+        if document is None:
+            document = yaml.load("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+    else:
+        document = yaml.load("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+    resources = document.get("resources")
+    if resources is None:
+        from ruamel.yaml.comments import CommentedSeq
+
+        resources = CommentedSeq()
+        document["resources"] = resources
+    if resource in resources:
+        return False
+    resources.append(resource)
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    write_atomically(path, buffer.getvalue())
+    return True
+
+
+def load_yaml_documents(text: str, source: str) -> list[object]:
+    """All documents of a YAML (or JSON) stream, as plain dicts and lists."""
+    from ruamel.yaml import YAML
+
+    try:
+        return [document for document in YAML(typ="safe", pure=True).load_all(text) if document is not None]
+    except Exception as exc:  # ruamel raises many YAMLError subclasses
+        raise InputError(f"{source}: not valid YAML or JSON ({type(exc).__name__})") from None
+
+
+_DOCUMENT_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
+_PREAMBLE = re.compile(r"\A(?:---[^\n]*\n)?(?:[ \t]*(?:#[^\n]*)?\n)*")
+
+
+def rewrite_documents(text: str, source: str, replace: Callable[[Any], Any | None]) -> tuple[str, int]:
+    """``text`` with each document that ``replace`` answers for (not None) written anew.
+
+    Every other document, and the separator and comments above a rewritten one, are kept
+    byte for byte: a file that holds a SealedSecret beside other objects stays what it was.
+    Returns the new text and how many documents were rewritten.
+    """
+    starts = sorted({0, *(match.start() for match in _DOCUMENT_START.finditer(text))})
+    chunks = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    rewritten = 0
+    for index, chunk in enumerate(chunks):
+        documents = load_yaml_documents(chunk, source)
+        if len(documents) != 1:
+            continue  # only comments, or nothing
+        replacement = replace(documents[0])
+        if replacement is None:
+            continue
+        preamble = _PREAMBLE.match(chunk)
+        chunks[index] = (preamble.group(0) if preamble else "") + dump(replacement)
+        rewritten += 1
+    return "".join(chunks), rewritten
+
+
+# -- writing, as sigs.k8s.io/yaml does: keys sorted, two-space indent, sequences not indented
+# under their key, a string quoted only when it would otherwise read as something else.
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_ ./+=@-]*$")
+_RESERVED = re.compile(
+    r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO"
+    r"|on|On|ON|off|Off|OFF|[-+]?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o?[0-7]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?\d+(?::\d+)+)$"
+)
+
+
+def dump(document: Any) -> str:
+    return "".join(_lines(document, 0)) if isinstance(document, dict | list) else _scalar(document) + "\n"
+
+
+def dump_all(documents: Iterable[Any]) -> str:
+    """Each document preceded by ``---``, as kubeseal writes them."""
+    return "".join("---\n" + dump(document) for document in documents)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _json(value)
+    text = str(value)
+    if _PLAIN.match(text) and not _RESERVED.match(text) and not text.endswith(" "):
+        return text
+    return _json(text)
+
+
+def _json(value: Any) -> str:
+    """A number, or a string that needs quoting, as JSON writes it (valid YAML). json is imported
+    only here: a SealedSecret (base64 and plain names) is written without it."""
+    import json
+
+    return json.dumps(value)
+
+
+def _lines(node: Any, indent: int) -> Iterable[str]:
+    pad = " " * indent
+    if isinstance(node, dict):
+        if not node:
+            yield pad + "{}\n"
+            return
+        for key in sorted(node):
+            value = node[key]
+            label = f"{pad}{_scalar(str(key))}:"
+            if isinstance(value, dict) and value:
+                yield label + "\n"
+                yield from _lines(value, indent + 2)
+            elif isinstance(value, list) and value:
+                yield label + "\n"
+                yield from _lines(value, indent)
+            else:
+                yield f"{label} {_inline(value)}\n"
+    else:
+        if not node:
+            yield pad + "[]\n"
+            return
+        for item in node:
+            if isinstance(item, dict | list) and item:
+                first, *rest = list(_lines(item, indent + 2))
+                yield f"{pad}- {first[indent + 2 :]}"
+                yield from rest
+            else:
+                yield f"{pad}- {_inline(item)}\n"
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
