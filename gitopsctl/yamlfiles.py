@@ -11,11 +11,14 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitopsctl.errors import InputError
 from gitopsctl.files import write_atomically
+
+if TYPE_CHECKING:
+    # Writing a SealedSecret needs no path: pathlib (~3 ms with urllib.parse) loads with the walker.
+    from pathlib import Path
 
 KUSTOMIZATION = "kustomization.yaml"
 # Never part of what Flux applies: hidden folders (.git, .github, .venv) and tools' caches.
@@ -24,6 +27,8 @@ _NOT_MANIFESTS = frozenset({"node_modules", "__pycache__"})
 
 def yaml_files(root: Path) -> Iterator[Path]:
     """Every .yaml/.yml file under ``root``, in a stable order; the one walk every reader uses."""
+    from pathlib import Path
+
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in _NOT_MANIFESTS)
         for name in sorted(files):
