@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gitopsctl.errors import InputError
+from gitopsctl.files import write_atomically
 from gitopsctl.flux.objects import DEFAULT_COMPONENTS, IMAGE_AUTOMATION_COMPONENTS
 
 CONFIG_FILE = "gitopsctl.toml"
@@ -166,6 +167,4 @@ def pin_fingerprint(repo: Path, cluster: str, fingerprint: str) -> None:
         pins = tomlkit.table()
         section["cert_fingerprints"] = pins
     pins[cluster] = fingerprint
-    from gitopsctl.files import write_atomically
-
     write_atomically(path, tomlkit.dumps(document))

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
-    import tempfile  # loaded when something is written, not by every command that could write
+    import tempfile  # noqa: PLC0415 - only when a file is written: off the sealing path
 
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

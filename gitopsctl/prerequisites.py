@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from gitopsctl.config import Config
-from gitopsctl.errors import GitopsctlError
+from gitopsctl.errors import GitopsctlError, ToolFailed
 from gitopsctl.flux.api_versions import FluxRequirement, required_flux
+from gitopsctl.github import check_token
 from gitopsctl.kube import Kube
+from gitopsctl.registry import http_registry_setup, probe
 from gitopsctl.runner import Runner
+from gitopsctl.sealing.sources import Controller, proxy_failure, proxy_problem
 from gitopsctl.status import Status
 from gitopsctl.versions import format_version, minimum_kubernetes_for_flux, parse_version
 
@@ -128,8 +131,6 @@ class Prerequisites:
         return Check("github owner", Status.OK, f"{owner}/{repository}")
 
     def _token(self, environ: dict[str, str]) -> Check:
-        from gitopsctl.github import check_token
-
         token = environ.get("GITHUB_TOKEN", "")
         if not token:
             return Check(
@@ -163,9 +164,6 @@ class Prerequisites:
 
     def _sealed_secrets_api(self, *, reachable: bool) -> Check:
         """Can the API server's service proxy reach the controller, as seal fetch-cert/verify need?"""
-        from gitopsctl.errors import ToolFailed
-        from gitopsctl.sealing.sources import Controller, proxy_failure, proxy_problem
-
         name = "sealed secrets API"
         if not reachable:
             return Check(name, Status.SKIPPED, "the cluster is not reachable", required=False)
@@ -190,8 +188,6 @@ class Prerequisites:
         return Check(name, Status.OK, f"the API server reaches {where}", required=False)
 
     def _registry(self) -> Check:
-        from gitopsctl.registry import http_registry_setup, probe
-
         registry = self.config.registry
         try:
             answer = probe(registry.host, insecure=registry.insecure)

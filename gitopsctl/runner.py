@@ -6,7 +6,10 @@ the environment: the argv of a child process is visible to every user of the mac
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shlex
 import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -164,8 +167,6 @@ class Watcher:
         self._running = running
 
     def stop(self) -> None:
-        import contextlib
-
         with contextlib.suppress(Exception):
             self._running.terminate()
         with contextlib.suppress(Exception):
@@ -174,14 +175,10 @@ class Watcher:
 
 def _quiet_sh_logging() -> None:
     # sh logs every command line at INFO; ours are announced, redacted, by _announce.
-    import logging
-
     logging.getLogger("sh").setLevel(logging.WARNING)
 
 
 def _kill(running: Any, *, wait: bool = True) -> None:
-    import contextlib
-
     with contextlib.suppress(Exception):
         running.kill()
     if wait:
@@ -198,6 +195,4 @@ def _decode(data: bytes | str | None) -> str:
 
 
 def _quote(arg: str) -> str:
-    import shlex
-
     return shlex.quote(arg)

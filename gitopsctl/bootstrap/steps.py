@@ -21,7 +21,19 @@ from gitopsctl.bootstrap.plan import (
     warning_events,
 )
 from gitopsctl.config import Config
-from gitopsctl.errors import Exit, ExitCode, GitopsctlError, OperationFailed, PrerequisiteError, ToolFailed
+from gitopsctl.errors import (
+    Exit,
+    ExitCode,
+    GitopsctlError,
+    OperationFailed,
+    PrerequisiteError,
+    ToolFailed,
+    UnhealthyError,
+)
+from gitopsctl.flux.cluster import read_state
+from gitopsctl.flux.health import Expectations, evaluate
+from gitopsctl.flux.offline import check_repository
+from gitopsctl.flux.verification import judge
 from gitopsctl.git import Git, Pull
 from gitopsctl.kube import Kube
 from gitopsctl.prerequisites import Check, Prerequisites
@@ -29,7 +41,8 @@ from gitopsctl.progress import Progress
 from gitopsctl.redaction import MASK
 from gitopsctl.runner import Runner
 from gitopsctl.sealing.controller import ControllerAPI
-from gitopsctl.sealing.store import SealedSecretStore
+from gitopsctl.sealing.store import SealedSecretStore, store_certificate
+from gitopsctl.status import Status
 from gitopsctl.versions import format_version, parse_version
 
 FLUX_MARGIN = 120.0  # flux enforces --timeout itself; ours only catches a hung process
@@ -168,10 +181,6 @@ class BootstrapFlow:
             terminal.warning(f"{REMOTE}/{self.settings.branch} was not pulled: {self.pulled.value}")
 
     def _explain_flux_failure(self, error: ToolFailed) -> None:
-        from gitopsctl.flux.cluster import read_state
-        from gitopsctl.flux.health import Expectations, evaluate
-        from gitopsctl.status import Status
-
         terminal = self.progress
         for line in error.stderr.splitlines():
             if line.startswith("✗"):
@@ -217,17 +226,12 @@ class BootstrapFlow:
 
     # -- 4 ---------------------------------------------------------------------------------
     def certificate(self) -> None:
-        from gitopsctl.sealing.store import store_certificate
-
         pinned = self.config.sealed_secrets.cert_fingerprints.get(self.store.cluster)
         with self.progress.step("storing the sealing certificate"):
             store_certificate(self.store, self.controller, pinned=pinned, force=False, progress=self.progress)
 
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:
-        from gitopsctl.errors import UnhealthyError
-        from gitopsctl.flux.verification import judge
-
         def essentials(finding) -> bool:
             return finding.section in ("controllers", "sync") or finding.subject == (
                 f"Kustomization {self.settings.flux_namespace}/flux-system"
@@ -248,8 +252,6 @@ class BootstrapFlow:
 
     # -- 6 ---------------------------------------------------------------------------------
     def next_steps(self) -> None:
-        from gitopsctl.flux.offline import check_repository
-
         terminal = self.progress
         terminal.success("bootstrap complete")
         push = self._push_commands()

@@ -6,6 +6,7 @@ an interrupted one is undone, and a rejected push keeps the revert commit local 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -170,8 +171,6 @@ class Rollback:
         self.git.run("reset", "--quiet", "--keep", original_head)
 
     def abort_quietly(self) -> None:
-        import contextlib
-
         with contextlib.suppress(ToolFailed):
             self.git.run("revert", "--abort")
 

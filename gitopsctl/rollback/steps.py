@@ -11,7 +11,9 @@ from pathlib import Path
 
 from gitopsctl.config import Config
 from gitopsctl.errors import Exit, ExitCode
-from gitopsctl.flux.automation import automation_manifests
+from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
+from gitopsctl.flux.reconcile import request_sync
+from gitopsctl.flux.verification import judge
 from gitopsctl.git import Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
@@ -105,8 +107,6 @@ class RollbackFlow:
             self._resume_automation()
             raise
         try:
-            from gitopsctl.flux.reconcile import request_sync
-
             request_sync(self.kube, self.progress)
         except KeyboardInterrupt:
             self._interrupted(original, pushed=True)
@@ -114,16 +114,12 @@ class RollbackFlow:
         return head
 
     def wait(self, pushed: str, timeout: float):
-        from gitopsctl.flux.verification import judge
-
         _, report = judge(
             self.kube, self.config, self.git, self.progress, wait=True, timeout=timeout, target_sha=pushed, show=True
         )
         return report
 
     def _guard(self, target: Target) -> None:
-        from gitopsctl.flux.automation import suspend_in_cluster, suspend_in_git
-
         if self.pin_in_git:
             with self.progress.step("suspending image automation in Git"):
                 changed = suspend_in_git(self.manifests)
@@ -149,8 +145,6 @@ class RollbackFlow:
             self.suspended = suspend_in_cluster(self.kube, namespace)
 
     def _resume_automation(self) -> None:
-        from gitopsctl.flux.automation import resume_in_cluster
-
         if self.suspended:
             resume_in_cluster(self.kube, self.config.flux.namespace, self.suspended)
             self.progress.info(f"  resumed image automation ({', '.join(self.suspended)}): nothing was pushed")

@@ -27,7 +27,8 @@ class SealingCertificate:
     @property
     def fingerprint(self) -> str:
         """sha256:<hex> of the DER certificate, the form pinned in gitopsctl.toml."""
-        from cryptography.hazmat.primitives.serialization import Encoding
+        # serialization costs ~2 ms at start, and only the fingerprint needs it
+        from cryptography.hazmat.primitives.serialization import Encoding  # noqa: PLC0415
 
         return "sha256:" + hashlib.sha256(self.certificate.public_bytes(Encoding.DER)).hexdigest()
 

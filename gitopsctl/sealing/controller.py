@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from gitopsctl.errors import OperationFailed, ToolFailed
 from gitopsctl.kube import Kube
-from gitopsctl.sealing.sources import HTTP_TIMEOUT, Controller
+from gitopsctl.sealing.sealedsecret import API_VERSION, KIND
+from gitopsctl.sealing.sources import HTTP_TIMEOUT, Controller, fetch_from_controller, proxy_failure, proxy_problem
 
 
 class CannotDecrypt(Exception):
@@ -41,8 +42,6 @@ class ProxiedController:
         return f"controller {self.controller.namespace}/{self.controller.name}"
 
     def certificate(self) -> bytes:
-        from gitopsctl.sealing.sources import fetch_from_controller
-
         return fetch_from_controller(self.kube, self.controller, self.warn)
 
     def verify(self, sealed: dict[str, Any]) -> None:
@@ -57,8 +56,6 @@ class ProxiedController:
         return _with_type(json.loads(self._post("v1/rotate", sealed)))
 
     def _post(self, endpoint: str, sealed: dict[str, Any]) -> str:
-        from gitopsctl.sealing.sources import proxy_failure, proxy_problem
-
         path = self.controller.proxy_path(endpoint)
         try:
             return self.kube.kubectl(["create", "--raw", path, "-f", "-"], stdin=json.dumps(sealed))
@@ -114,6 +111,4 @@ class DirectController:
 
 def _with_type(document: dict[str, Any]) -> dict[str, Any]:
     # /v1/rotate answers without kind and apiVersion.
-    from gitopsctl.sealing.sealedsecret import API_VERSION, KIND
-
     return {"apiVersion": API_VERSION, "kind": KIND, **document}

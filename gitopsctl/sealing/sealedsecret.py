@@ -127,7 +127,7 @@ def merge(existing: dict[str, Any], update: dict[str, Any], source: str) -> dict
 
 
 def load_private_keys(pems: Sequence[tuple[str, bytes]]) -> list[rsa.RSAPrivateKey]:
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key  # noqa: PLC0415 - kept off the sealing path's start-up
 
     keys: list[rsa.RSAPrivateKey] = []
     for source, pem in pems:

@@ -98,7 +98,7 @@ def proxy_failure(kube: Kube, error: GitopsctlError) -> str | None:
     A timeout of the proxied call looks like an unreachable cluster to kubectl: the API server
     is asked once more, directly, to tell the two apart.
     """
-    from gitopsctl.kube import ClusterUnreachable
+    from gitopsctl.kube import ClusterUnreachable  # noqa: PLC0415 - kept off the sealing path's start-up
 
     if isinstance(error, ClusterUnreachable):
         try:

@@ -13,6 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_ssh_private_key
+
 from gitopsctl.errors import InputError, OperationFailed
 from gitopsctl.runner import Runner
 
@@ -40,8 +42,6 @@ def check_private_key(key: bytes, source: str) -> None:
 
     The messages name the file, never its content.
     """
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_ssh_private_key
-
     if b"PRIVATE KEY-----" not in key:
         raise InputError(
             f"--key-file {source}: not a PEM or OpenSSH private key",
