@@ -164,6 +164,17 @@ def git_world(tmp_path: Path) -> GitWorld:
 
 
 @pytest.fixture
+def sealing_repo(git_world: GitWorld) -> Path:
+    """The example repository, with the test controller's certificate in place of the example one."""
+    store = git_world.clone / "flux" / "sealed-secrets" / "production"
+    (store / "sealed-secrets-cert.pem").write_bytes(TEST_CERT.read_bytes())
+    config = git_world.clone / "gitopsctl.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("\n# Written by 'gitopsctl seal fetch-cert'")] + "\n")
+    return git_world.clone
+
+
+@pytest.fixture
 def github() -> Iterator[FakeGitHub]:
     server = FakeGitHub(tokens={"ghp_classic_ok": Token()}).start()
     yield server

@@ -13,10 +13,10 @@ def sealed_secret_files(root: Path) -> list[Path]:
     return [path for path in yaml_files(root) if "SealedSecret" in path.read_text(encoding="utf-8", errors="replace")]
 
 
-def files_holding_sealed_secrets(paths: tuple[str, ...], default: Path) -> list[Path]:
-    """The files named in ``paths`` (folders searched), or every such file under ``default``."""
+def files_holding_sealed_secrets(paths: tuple[str, ...]) -> list[Path]:
+    """The files named in ``paths``, folders searched for the files that hold SealedSecrets."""
     files: list[Path] = []
-    for given in paths or (str(default),):
+    for given in paths:
         path = Path(given)
         files.extend(sealed_secret_files(path) if path.is_dir() else [path])
     return files

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitopsctl.config import pin_fingerprint
 from gitopsctl.errors import InputError
-from gitopsctl.files import write_atomically
+from gitopsctl.files import repository_lock, write_atomically
 from gitopsctl.progress import Progress
 from gitopsctl.sealing.controller import ControllerAPI
 from gitopsctl.sealing.sealedsecret import identity, merge
@@ -75,8 +75,9 @@ def store_certificate(
     if path.is_file() and path.read_bytes() == certificate.pem and pinned == certificate.fingerprint:
         progress.success(f"certificate unchanged ({certificate.fingerprint}) in {store.relative(path)}")
         return
-    write_atomically(path, certificate.pem.decode())
-    pin_fingerprint(store.repo, store.cluster, certificate.fingerprint)
+    with repository_lock(store.repo):
+        write_atomically(path, certificate.pem.decode())
+        pin_fingerprint(store.repo, store.cluster, certificate.fingerprint)
     progress.success(f"wrote {store.relative(path)} and pinned {certificate.fingerprint} in gitopsctl.toml")
     progress.info("next: commit both files; the certificate is public and belongs in git")
 

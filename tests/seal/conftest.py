@@ -19,14 +19,3 @@ def controller(test_keys) -> Iterator[FakeSealedSecretsController]:
     server = FakeSealedSecretsController(test_keys, TEST_CERT.read_bytes()).start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def sealing_repo(git_world, tmp_path):
-    """The example repository, with the test controller's certificate in place of the example one."""
-    store = git_world.clone / "flux" / "sealed-secrets" / "production"
-    (store / "sealed-secrets-cert.pem").write_bytes(TEST_CERT.read_bytes())
-    config = git_world.clone / "gitopsctl.toml"
-    text = config.read_text()
-    config.write_text(text[: text.index("\n# Written by 'gitopsctl seal fetch-cert'")] + "\n")
-    return git_world.clone

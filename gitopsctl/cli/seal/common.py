@@ -84,29 +84,32 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     if options["to_stdout"]:
         app.terminal.emit_text(dump_all(sealed_objects))
         return
+    from gitopsctl.files import repository_lock
     from gitopsctl.sealing.store import merge_into_file
 
     store = secret_store(app)
-    if options["merge_into"]:
-        from pathlib import Path
+    # From the existence checks to the last kustomization.yaml edit, one command at a time.
+    with repository_lock(app.repo):
+        if options["merge_into"]:
+            from pathlib import Path
 
-        target = Path(options["merge_into"])
-        planned = [(merge_into_file(target, sealed_objects[0]), target)]
-    else:
-        planned = [(sealed, store.check_writable(sealed, force=options["force"])) for sealed in sealed_objects]
-    for sealed, path in planned:
-        where = store.relative(path)
-        if options["dry_run"]:
-            app.terminal.info(f"would write {where} (dry run)")
-            continue
-        listed = store.write(sealed, path)
-        keys = ", ".join(sorted(sealed["spec"]["encryptedData"]))
-        app.terminal.success(
-            f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
-            f"({scope.value}; keys: {keys}) → {where}"
-        )
-        if listed:
-            app.terminal.info(f"  added {path.name} to {store.relative(path.parent / 'kustomization.yaml')}")
+            target = Path(options["merge_into"])
+            planned = [(merge_into_file(target, sealed_objects[0]), target)]
+        else:
+            planned = [(sealed, store.check_writable(sealed, force=options["force"])) for sealed in sealed_objects]
+        for sealed, path in planned:
+            where = store.relative(path)
+            if options["dry_run"]:
+                app.terminal.info(f"would write {where} (dry run)")
+                continue
+            listed = store.write(sealed, path)
+            keys = ", ".join(sorted(sealed["spec"]["encryptedData"]))
+            app.terminal.success(
+                f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
+                f"({scope.value}; keys: {keys}) → {where}"
+            )
+            if listed:
+                app.terminal.info(f"  added {path.name} to {store.relative(path.parent / 'kustomization.yaml')}")
     if not options["dry_run"]:
         app.terminal.info("next: review, then git add, commit and push; Flux applies it on the next sync")
 

@@ -24,29 +24,32 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
     Values never leave the controller in plaintext; each file is rewritten atomically, and
     only its SealedSecrets change: other documents and comments in it stay as they were.
     """
+    import contextlib
     from pathlib import Path
 
-    from gitopsctl.files import write_atomically
+    from gitopsctl.files import repository_lock, write_atomically
     from gitopsctl.sealing.discovery import files_holding_sealed_secrets
     from gitopsctl.yamlfiles import rewrite_documents
 
     api = controller_api(app, controller_url)
-    planned: list[tuple[Path, str, int]] = []
-    for path in files_holding_sealed_secrets(paths, app.repo):
+    # Read, rotate and rewrite each file while no other gitopsctl command writes the repository.
+    with repository_lock(app.repo) if app.in_repository else contextlib.nullcontext():
+        planned: list[tuple[Path, str, int]] = []
+        for path in files_holding_sealed_secrets(paths or (str(app.repo),)):
 
-        def rotate(document: object) -> object | None:
-            if isinstance(document, dict) and document.get("kind") == "SealedSecret":
-                return api.rotate(document)
-            return None
+            def rotate(document: object) -> object | None:
+                if isinstance(document, dict) and document.get("kind") == "SealedSecret":
+                    return api.rotate(document)
+                return None
 
-        text, count = rewrite_documents(path.read_text(encoding="utf-8"), str(path), rotate)
-        if count:
-            planned.append((path, text, count))
-    for path, text, count in planned:
-        if dry_run:
-            app.terminal.info(f"would rewrite {path} ({count} sealed secret(s))")
-            continue
-        write_atomically(path, text)
-        app.terminal.success(f"re-encrypted {path} ({count} sealed secret(s))")
+            text, count = rewrite_documents(path.read_text(encoding="utf-8"), str(path), rotate)
+            if count:
+                planned.append((path, text, count))
+        for path, text, count in planned:
+            if dry_run:
+                app.terminal.info(f"would rewrite {path} ({count} sealed secret(s))")
+                continue
+            write_atomically(path, text)
+            app.terminal.success(f"re-encrypted {path} ({count} sealed secret(s))")
     if not planned:
         app.terminal.warning("no SealedSecrets found")

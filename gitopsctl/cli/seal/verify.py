@@ -30,7 +30,9 @@ def verify(app: Application, paths: tuple[str, ...], controller_url: str | None,
     api = controller_api(app, controller_url)
     results: list[dict[str, str | bool]] = []
     everything = (
-        (path, sealed) for path in files_holding_sealed_secrets(paths, app.repo) for sealed in sealed_secrets_in(path)
+        (path, sealed)
+        for path in files_holding_sealed_secrets(paths or (str(app.repo),))
+        for sealed in sealed_secrets_in(path)
     )
     for path, sealed in everything:
         metadata = sealed.get("metadata") or {}
