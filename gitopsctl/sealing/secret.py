@@ -170,6 +170,30 @@ def secrets_from_manifests(documents: list[Any], source: str) -> list[Secret]:
     return secrets
 
 
+def _require_string(value: Any, source: str, where: str, name: str, key: str) -> None:
+    """A Secret's values are strings, as kubectl decodes them: YAML's 0123, true or an empty value
+    are a number, a boolean, null, and sealing their str() would change the secret. The message
+    says what was read, never the value."""
+    if isinstance(value, str):
+        return
+    if isinstance(value, bool):
+        word = "a boolean"
+    elif isinstance(value, int | float):
+        word = "a number"
+    elif value is None:
+        word = "empty (null)"
+    elif isinstance(value, dict):
+        word = "a mapping"
+    elif isinstance(value, list):
+        word = "a list"
+    else:
+        word = type(value).__name__
+    raise InputError(
+        f"{source}: {where} of Secret {name} is {word}, not a string",
+        hint=f'quote it ({key}: "..."), as kubectl and kubeseal require',
+    )
+
+
 def _secret_from_manifest(document: Any, source: str) -> Secret:
     if not isinstance(document, dict) or document.get("kind") != "Secret":
         kind = document.get("kind") if isinstance(document, dict) else type(document).__name__
@@ -180,12 +204,14 @@ def _secret_from_manifest(document: Any, source: str) -> Secret:
         raise InputError(f"{source}: the Secret has no metadata.name")
     data: dict[str, bytes] = {}
     for key, value in (document.get("data") or {}).items():
+        _require_string(value, source, f"data.{key}", name, key)
         try:
-            data[key] = base64.b64decode(str(value), validate=True)
+            data[key] = base64.b64decode(value, validate=True)
         except ValueError:
             raise InputError(f"{source}: data.{key} of Secret {name} is not valid base64") from None
     for key, value in (document.get("stringData") or {}).items():
-        data[key] = str(value).encode()
+        _require_string(value, source, f"stringData.{key}", name, key)
+        data[key] = value.encode()
     if not data:
         raise InputError(f"{source}: Secret {name} has neither data nor stringData")
     namespace = metadata.pop("namespace", "") or ""
