@@ -175,6 +175,23 @@ def sealing_repo(git_world: GitWorld) -> Path:
 
 
 @pytest.fixture
+def test_keys() -> list[object]:
+    from gitopsctl.sealing.sealedsecret import load_private_keys
+
+    return load_private_keys([("test key", TEST_KEY.read_bytes())])
+
+
+@pytest.fixture
+def controller(test_keys) -> Iterator[object]:
+    """A loopback stand-in for the Sealed Secrets controller's API, with the test key."""
+    from tests.harness.sealed_controller import FakeSealedSecretsController
+
+    server = FakeSealedSecretsController(test_keys, TEST_CERT.read_bytes()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def github() -> Iterator[FakeGitHub]:
     server = FakeGitHub(tokens={"ghp_classic_ok": Token()}).start()
     yield server

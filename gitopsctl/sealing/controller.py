@@ -109,6 +109,30 @@ class DirectController:
         return response
 
 
+def checked_rotation(original: dict[str, Any], rotated: dict[str, Any]) -> dict[str, Any]:
+    """``rotated`` if it can be /v1/rotate's answer for ``original``: the same name and namespace,
+    and encryptedData for the same keys. Anything else (a {} from a proxy or a broken controller)
+    would replace a SealedSecret with a stub, so it is refused before any file is written."""
+    metadata, answered = original.get("metadata") or {}, rotated.get("metadata") or {}
+    where = f"{metadata.get('namespace', '')}/{metadata.get('name', '')}"
+
+    def refuse(problem: str) -> OperationFailed:
+        return OperationFailed(
+            f"the controller's answer for {where} {problem}; nothing was written",
+            hint="check that --controller-url (or the service proxy) reaches the Sealed Secrets controller",
+        )
+
+    encrypted = (rotated.get("spec") or {}).get("encryptedData")
+    if not isinstance(encrypted, dict) or not encrypted:
+        raise refuse("has no encryptedData")
+    if (answered.get("name"), answered.get("namespace")) != (metadata.get("name"), metadata.get("namespace")):
+        raise refuse(f"is for {answered.get('namespace', '')}/{answered.get('name', '')}")
+    wanted = sorted((original.get("spec") or {}).get("encryptedData") or {})
+    if sorted(encrypted) != wanted:
+        raise refuse(f"has keys {', '.join(sorted(encrypted))}, not {', '.join(wanted)}")
+    return rotated
+
+
 def _with_type(document: dict[str, Any]) -> dict[str, Any]:
     # /v1/rotate answers without kind and apiVersion.
     return {"apiVersion": API_VERSION, "kind": KIND, **document}

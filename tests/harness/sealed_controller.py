@@ -24,6 +24,9 @@ class FakeSealedSecretsController:
     private_keys: list[rsa.RSAPrivateKey]
     cert_pem: bytes
     calls: list[str] = field(default_factory=list)
+    # What a broken controller or a proxy in between might answer to /v1/rotate instead (the
+    # real controller cannot be made to): None answers as the controller does.
+    rotate_answer: dict[str, Any] | None = None
 
     def start(self) -> FakeSealedSecretsController:
         fake = self
@@ -47,6 +50,8 @@ class FakeSealedSecretsController:
                     return self._answer(status, b"Error decrypting secret", "text/plain")
                 if self.path == "/v1/verify":
                     return self._answer(200, b"", "text/plain")
+                if self.path == "/v1/rotate" and fake.rotate_answer is not None:
+                    return self._answer(200, json.dumps(fake.rotate_answer).encode(), "application/json")
                 if self.path == "/v1/rotate":
                     newest = load_certificate(fake.cert_pem, source="controller")
                     resealed: dict[str, Any] = seal(

@@ -28,6 +28,7 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
     from pathlib import Path
 
     from gitopsctl.files import repository_lock, write_atomically
+    from gitopsctl.sealing.controller import checked_rotation
     from gitopsctl.sealing.discovery import files_holding_sealed_secrets
     from gitopsctl.yamlfiles import rewrite_documents
 
@@ -39,7 +40,7 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
 
             def rotate(document: object) -> object | None:
                 if isinstance(document, dict) and document.get("kind") == "SealedSecret":
-                    return api.rotate(document)
+                    return checked_rotation(document, api.rotate(document))
                 return None
 
             text, count = rewrite_documents(path.read_text(encoding="utf-8"), str(path), rotate)
