@@ -9,17 +9,23 @@ output or a traceback even when a tool echoes it back.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 
 MASK = "[REDACTED]"
 # Shorter values would mask ordinary words ("a", "ok") across every line; a value that
 # short protects nothing anyway.
 MIN_LENGTH = 4
+# A value shorter than this is masked only where it stands as a token of its own: masked inside
+# a longer word, it would tell the reader the secret ("prod" turned "production" into
+# "[REDACTED]uction"). Longer values are masked wherever they appear.
+WORD_LENGTH = 12
 
 
 class Redactor:
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._patterns: dict[str, re.Pattern[str]] = {}
         self._lock = threading.Lock()
 
     def register(self, value: str | bytes) -> None:
@@ -35,21 +41,30 @@ class Redactor:
         escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         variants.add(escaped)
         with self._lock:
-            self._values.update(v for v in variants if len(v.strip()) >= MIN_LENGTH)
+            for variant in variants:
+                if len(variant.strip()) < MIN_LENGTH:
+                    continue
+                self._values.add(variant)
+                if len(variant) < WORD_LENGTH:
+                    self._patterns[variant] = re.compile(rf"(?<![A-Za-z0-9]){re.escape(variant)}(?![A-Za-z0-9])")
 
     def redact(self, text: str) -> str:
         if not self._values or not text:
             return text
         with self._lock:
             ordered = sorted(self._values, key=len, reverse=True)
+            patterns = dict(self._patterns)
         for value in ordered:
-            if value in text:
-                text = text.replace(value, MASK)
+            if value not in text:
+                continue
+            pattern = patterns.get(value)
+            text = pattern.sub(MASK, text) if pattern else text.replace(value, MASK)
         return text
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._patterns.clear()
 
 
 REDACTOR = Redactor()
