@@ -7,6 +7,7 @@ An unknown key is an error that names it, so a typo never silently falls back to
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ CONFIG_FILE = "gitopsctl.toml"
 # Where cluster folders are looked for when neither --clusters-dir nor cluster.clusters_dir says:
 # gitopsctl's own layout first, then the layout of the official Flux examples.
 CLUSTERS_DIR_CANDIDATES = ("flux/clusters", "clusters")
+# Keys naming a folder gitopsctl writes into: a committed gitopsctl.toml must not point outside.
+_FOLDER_KEYS = {("sealed_secrets", "secrets_dir"), ("cluster", "clusters_dir")}
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,21 @@ def _parse_section(where: str, name: str, section_type: type, table: dict[str, A
         expected = type(getattr(defaults, key))
         if not _has_type(value, expected):
             raise InputError(f"{where}: '{name}.{key}' must be a {_type_word(expected)}, not {value!r}")
+        if (name, key) in _FOLDER_KEYS and value and not stays_inside(value):
+            raise InputError(
+                f"{where}: '{name}.{key}' must be a relative path inside the repository, not {value!r}",
+                hint="name a folder of the repository, e.g. flux/sealed-secrets",
+            )
         values[key] = value
     return section_type(**values)
+
+
+def stays_inside(relative: str) -> bool:
+    """Whether ``relative``, joined to the repository, names a place inside it."""
+    if os.path.isabs(relative):
+        return False
+    normal = os.path.normpath(relative)
+    return normal != ".." and not normal.startswith("../")
 
 
 def _has_type(value: Any, expected: type) -> bool:

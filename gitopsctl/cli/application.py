@@ -85,13 +85,30 @@ class Application:
 
     @cached_property
     def cluster(self) -> str:
-        return self._cluster_option or self.config.cluster.name
+        """The cluster's folder name: one DNS-1123 label, so it can never lead out of the repository."""
+        from gitopsctl.sealing.secret import DNS1123_LABEL
+
+        name = self._cluster_option or self.config.cluster.name
+        if len(name) > 63 or not DNS1123_LABEL.match(name):
+            raise InputError(
+                f"--cluster {name!r} is not a cluster name",
+                hint="use one DNS-1123 label (at most 63 lower-case letters, digits and '-')",
+            )
+        return name
 
     @cached_property
     def clusters_dir(self) -> str:
         """The folder that holds the cluster folders: --clusters-dir, cluster.clusters_dir, or the
         first of the common layouts that has this cluster (said, so the choice is never silent)."""
         chosen = self._clusters_dir_option or self.config.cluster.clusters_dir
+        if self._clusters_dir_option:
+            from gitopsctl.config import stays_inside
+
+            if not stays_inside(self._clusters_dir_option):
+                raise InputError(
+                    f"--clusters-dir {self._clusters_dir_option!r} must be a relative path inside the repository",
+                    hint="name the folder that holds the cluster folders, e.g. clusters",
+                )
         if chosen:
             return chosen.strip("/")
         from gitopsctl.config import CLUSTERS_DIR_CANDIDATES
