@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from gitopsctl import __version__
+from gitopsctl.cli.common import DURATION
 from gitopsctl.cli.loader import LazyGroup
 from gitopsctl.errors import Exit, ExitCode, GitopsctlError
 
@@ -110,6 +111,7 @@ def _terminal(ctx: click.Context):
 )
 @click.option(
     "--request-timeout",
+    type=DURATION,
     default="15s",
     show_default=True,
     show_envvar=True,
@@ -126,7 +128,7 @@ def cli(
     clusters_dir: str | None,
     kube_context: str | None,
     kubeconfig: str | None,
-    request_timeout: str,
+    request_timeout: float,
 ) -> None:
     """Bootstrap, seal, verify and roll back a Flux GitOps cluster.
 
@@ -147,7 +149,7 @@ def cli(
         clusters_dir=clusters_dir,
         context=kube_context,
         kubeconfig=kubeconfig,
-        request_timeout=request_timeout,
+        request_timeout=f"{request_timeout:g}s",  # kubectl's spelling
     )
 
 

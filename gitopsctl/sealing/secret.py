@@ -14,6 +14,7 @@ from typing import Any
 from gitopsctl.errors import InputError
 from gitopsctl.redaction import register_secret
 
+MAX_SECRET_BYTES = 1024 * 1024  # the API server's limit on a Secret (etcd's object size)
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
@@ -54,6 +55,15 @@ class Secret:
         for key, value in self.data.items():
             validate_data_key(key)
             register_secret(value)
+
+    def check_size(self) -> None:
+        """The API server refuses a Secret over 1 MiB: say so now, not after the push."""
+        size = sum(len(value) for value in self.data.values())
+        if size > MAX_SECRET_BYTES:
+            raise InputError(
+                f"Secret {self.namespace}/{self.name} holds {size:,} bytes; the API server refuses Secrets over 1 MiB",
+                hint="keep large files out of Secrets (a ConfigMap, a volume, or an image)",
+            )
 
     def metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {**self.extra_metadata, "name": self.name}

@@ -76,6 +76,8 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
 
     if options["merge_into"] and len(secrets) != 1:
         raise InputError("--merge-into takes exactly one secret", hint="seal one namespace at a time (--namespace)")
+    for secret in secrets:
+        secret.check_size()
     certificate = sealing_certificate(app, options["cert"])
     if app.terminal.verbosity:  # the fingerprint costs an import that sealing itself does not need
         app.terminal.debug(f"sealing with the certificate {certificate.fingerprint}")

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     "literals",
     multiple=True,
     metavar="KEY=VALUE",
+    # A secret value: no GITOPSCTL_SEAL_GENERIC_LITERALS twin, which would add it to every seal.
+    allow_from_autoenv=False,
     help="A value on the command line: it lands in your shell history; prefer --from-file.",
 )
 @click.option(
@@ -60,6 +62,7 @@ def collect_data(literals: tuple[str, ...], files: tuple[str, ...], env_files: t
     from gitopsctl.sealing.secret import parse_env_file, read_file_bytes
 
     data: dict[str, bytes] = {}
+    stdin_read_by = ""
 
     def add(key: str, value: bytes, origin: str) -> None:
         if key in data:
@@ -77,6 +80,12 @@ def collect_data(literals: tuple[str, ...], files: tuple[str, ...], env_files: t
         if not separator:
             key, path = os.path.basename(item), item
         if path == "-":
+            if stdin_read_by:
+                raise InputError(
+                    f"--from-file {item} and --from-file {stdin_read_by} both read stdin, which can be read once",
+                    hint="give all but one of them a file",
+                )
+            stdin_read_by = item
             add(key if separator else "stdin", sys.stdin.buffer.read(), "--from-file -")
         else:
             add(key, read_file_bytes(path, "--from-file"), f"--from-file {path}")
