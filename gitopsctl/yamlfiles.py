@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 KUSTOMIZATION = "kustomization.yaml"
+KUSTOMIZATION_NAMES = (KUSTOMIZATION, "kustomization.yml", "Kustomization")
 # Never part of what Flux applies: hidden folders (.git, .github, .venv) and tools' caches.
 _NOT_MANIFESTS = frozenset({"node_modules", "__pycache__"})
 
@@ -47,19 +48,28 @@ def round_trip():
     return yaml
 
 
+def kustomization_file(directory: Path) -> Path:
+    """The kustomization file kustomize reads in ``directory`` (its names, in its order)."""
+    for name in KUSTOMIZATION_NAMES:
+        candidate = directory / name
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return directory / KUSTOMIZATION
+
+
+def check_kustomization(directory: Path) -> None:
+    """Refuse, before anything is written, a kustomization file that cannot take an entry."""
+    _load_kustomization(kustomization_file(directory))
+
+
 def ensure_resource(directory: Path, resource: str) -> bool:
-    """List ``resource`` in ``directory``/kustomization.yaml; True when the file changed."""
-    path = directory / KUSTOMIZATION
-    yaml = round_trip()
-    if path.is_file():
-        try:
-            document = yaml.load(path.read_text(encoding="utf-8"))
-        except Exception as exc:  # ruamel raises many YAMLError subclasses
-            raise InputError(f"{path}: not valid YAML ({type(exc).__name__})", hint="fix it and run again") from None
-        if document is None:
-            document = yaml.load("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
-    else:
-        document = yaml.load("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+    """List ``resource`` in ``directory``'s kustomization file; True when the file changed.
+
+    The file stays what kustomize reads: kustomization.yml or Kustomization when that is the
+    one there, a byte order mark kept (and not read into the first key), a symlink kept a link.
+    """
+    path = kustomization_file(directory)
+    yaml, document, byte_order_mark = _load_kustomization(path)
     resources = document.get("resources")
     if resources is None:
         from ruamel.yaml.comments import CommentedSeq
@@ -71,8 +81,40 @@ def ensure_resource(directory: Path, resource: str) -> bool:
     resources.append(resource)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path.resolve() if path.is_symlink() else path, byte_order_mark + buffer.getvalue())
     return True
+
+
+def _load_kustomization(path: Path) -> tuple[Any, Any, str]:
+    yaml = round_trip()
+    empty = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+    raw = path.read_bytes() if path.is_file() else b""
+    byte_order_mark = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+    try:
+        document = yaml.load(raw.decode("utf-8-sig")) if raw.strip() else None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text", hint="save it as UTF-8") from None
+    except Exception as exc:  # ruamel raises many YAMLError subclasses
+        raise InputError(f"{path}: not valid YAML ({type(exc).__name__})", hint="fix it and run again") from None
+    if document is None:
+        document = yaml.load(empty)
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: not a Kustomization (a mapping)", hint="fix it and run again")
+    resources = document.get("resources")
+    if resources is not None and not isinstance(resources, list):
+        raise InputError(
+            f"{path}: 'resources' must be a list of files, not {_kind_of(resources)}",
+            hint="write it as a list (- file.yaml)",
+        )
+    return yaml, document, byte_order_mark
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 def load_yaml_documents(text: str, source: str) -> list[object]:

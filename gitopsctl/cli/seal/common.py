@@ -88,6 +88,7 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
         return
     from gitopsctl.files import repository_lock
     from gitopsctl.sealing.store import merge_into_file
+    from gitopsctl.yamlfiles import check_kustomization
 
     store = secret_store(app)
     # From the existence checks to the last kustomization.yaml edit, one command at a time.
@@ -99,6 +100,8 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
             planned = [(merge_into_file(target, sealed_objects[0]), target)]
         else:
             planned = [(sealed, store.check_writable(sealed, force=options["force"])) for sealed in sealed_objects]
+            # The kustomization file must take the entries before the first sealed file is written.
+            check_kustomization(store.directory)
         for sealed, path in planned:
             where = store.relative(path)
             if options["dry_run"]:
