@@ -98,6 +98,12 @@ def load_config(repo: Path) -> Config:
 
     path = repo / CONFIG_FILE
     if not path.is_file():
+        if path.is_symlink() or path.exists():
+            # A dangling link or a folder: falling back to the defaults would drop the pin.
+            raise InputError(
+                f"{path}: not a readable gitopsctl.toml ({'a dangling link' if path.is_symlink() else 'not a file'})",
+                hint="point it at the configuration, or remove it to use the defaults",
+            )
         return Config()
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -35,10 +35,16 @@ def verify(app: Application, wait: bool, timeout: float, offline: bool, output: 
 
 def run_verification(app: Application, *, wait: bool, timeout: float, output: str):
     """Judge (and with --wait, wait), then show the report as text or one JSON document."""
+    from gitopsctl.errors import GitopsctlError
     from gitopsctl.flux.verification import announce, judge
 
     as_json = output == "json"
-    head, report = judge(app.kube, app.config, app.git, app.terminal, wait=wait, timeout=timeout, show=not as_json)
+    try:
+        head, report = judge(app.kube, app.config, app.git, app.terminal, wait=wait, timeout=timeout, show=not as_json)
+    except GitopsctlError as error:
+        if as_json:  # -o json promises one document on stdout: it says why there is no report
+            app.terminal.emit_json({"healthy": False, "error": str(error)})
+        raise
     if as_json:
         app.terminal.emit_json({"target": head, **report.as_dict()})
         announce(report, app.terminal, waited=wait)

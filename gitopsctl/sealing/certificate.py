@@ -36,6 +36,10 @@ class SealingCertificate:
     def not_after(self) -> dt.datetime:
         return self.certificate.not_valid_after_utc
 
+    @property
+    def not_before(self) -> dt.datetime:
+        return self.certificate.not_valid_before_utc
+
     def expires_soon(self, now: dt.datetime | None = None) -> bool:
         now = now or dt.datetime.now(dt.UTC)
         return self.not_after - now < EXPIRY_WARNING

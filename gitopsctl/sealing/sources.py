@@ -10,6 +10,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
@@ -179,6 +180,17 @@ def trusted_certificate(
         progress.warning(
             f"the sealing certificate expires on {certificate.not_after:%Y-%m-%d}; "
             "renew the controller's key and run gitopsctl seal fetch-cert"
+        )
+    if certificate.public_key.key_size < 2048:
+        bits = certificate.public_key.key_size
+        progress.warning(
+            f"the sealing certificate's key is RSA-{bits}: anything under 2048 bits is weak; "
+            "the controller generates 4096-bit keys, so check where this certificate came from"
+        )
+    if certificate.not_before > datetime.now(UTC):
+        progress.warning(
+            f"the sealing certificate is not valid before {certificate.not_before:%Y-%m-%d %H:%M} UTC; "
+            "check this machine's clock and where the certificate came from"
         )
     return certificate
 

@@ -1,0 +1,78 @@
+"""What gitopsctl reports is what is there: no silent fall-backs, no empty JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from tests.harness.controlplane import free_port
+
+
+def unreachable_kubeconfig(path):
+    path.write_text(
+        f"apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{free_port()}\n"
+        "users:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
+        "current-context: c\n"
+    )
+    return path
+
+
+def test_verify_json_says_when_the_cluster_cannot_be_asked(gitopsctl, git_world, tmp_path):
+    kubeconfig = unreachable_kubeconfig(tmp_path / "kubeconfig")
+    result = gitopsctl(f"--repo {git_world.clone} --kubeconfig {kubeconfig} verify -o json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["healthy"] is False and document["error"].startswith("the cluster is unreachable")
+
+
+@pytest.mark.parametrize("shape", ["dangling link", "folder"])
+def test_a_config_that_cannot_be_read_is_not_silently_ignored(gitopsctl, git_world, shape):
+    config = git_world.clone / "gitopsctl.toml"
+    config.unlink()
+    if shape == "folder":
+        config.mkdir()
+    else:
+        config.symlink_to("nowhere.toml")
+    result = gitopsctl(f"--repo {git_world.clone} verify --offline")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"✗ {config}: ") and "gitopsctl.toml" in line
+
+
+def certificate(tmp_path, *, bits: int, starts_in_days: int):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sealed-secret")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now + dt.timedelta(days=starts_in_days))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / f"cert-{bits}-{starts_in_days}.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("bits", "starts", "warning"),
+    [
+        (1024, -1, "the sealing certificate's key is RSA-1024: anything under 2048 bits is weak"),
+        (2048, 3, "the sealing certificate is not valid before"),
+    ],
+)
+def test_a_weak_or_future_certificate_is_warned_about(gitopsctl, tmp_path, bits, starts, warning):
+    cert = certificate(tmp_path, bits=bits, starts_in_days=starts)
+    result = gitopsctl(f"seal generic app -n default --from-literal k=v --cert {cert} --stdout")
+    assert result.exit_code == 0, result.stderr
+    assert f"⚠ {warning}" in result.stderr
