@@ -110,3 +110,24 @@ def make_pki(directory: Path, *, extra_ips: tuple[str, ...] = ()) -> dict[str, P
         )
     )
     return paths
+
+
+def self_signed_certificate(
+    path: Path, *, key: object = None, bits: int = 2048, days: int = 3650, start_days_ago: int = 1
+) -> Path:
+    """A certificate like a sealing controller's (self-signed), with the validity and key asked for."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "test")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())  # type: ignore[attr-defined]
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=start_days_ago))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return path

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tests.harness.controlplane import free_port
+from tests.harness.pki import self_signed_certificate
 
 
 def unreachable_kubeconfig(path):
@@ -45,25 +41,6 @@ def test_a_config_that_cannot_be_read_is_not_silently_ignored(gitopsctl, git_wor
     assert line.startswith(f"✗ {config}: ") and "gitopsctl.toml" in line
 
 
-def certificate(tmp_path, *, bits: int, starts_in_days: int):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sealed-secret")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now + dt.timedelta(days=starts_in_days))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    path = tmp_path / f"cert-{bits}-{starts_in_days}.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
-
-
 @pytest.mark.parametrize(
     ("bits", "starts", "warning"),
     [
@@ -72,7 +49,7 @@ def certificate(tmp_path, *, bits: int, starts_in_days: int):
     ],
 )
 def test_a_weak_or_future_certificate_is_warned_about(gitopsctl, tmp_path, bits, starts, warning):
-    cert = certificate(tmp_path, bits=bits, starts_in_days=starts)
+    cert = self_signed_certificate(tmp_path / "cert.pem", bits=bits, start_days_ago=-starts)
     result = gitopsctl(f"seal generic app -n default --from-literal k=v --cert {cert} --stdout")
     assert result.exit_code == 0, result.stderr
     assert f"⚠ {warning}" in result.stderr

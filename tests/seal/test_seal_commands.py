@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import subprocess
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from gitopsctl.yamlfiles import load_yaml_documents
 from tests.conftest import TEST_CERT, TEST_KEY
+from tests.harness.pki import self_signed_certificate
 from tests.harness.ssh import make_key, make_known_hosts
 
 STORE = "flux/sealed-secrets/production"
@@ -238,23 +236,8 @@ def test_bad_input_is_one_line_exit_2(run_cli, args, message):
     assert "Traceback" not in result.stderr
 
 
-def make_cert(tmp_path, *, key=None, days=3650, start_days_ago=1):
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=start_days_ago))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .sign(key, hashes.SHA256())
-    )
-    path = tmp_path / "cert.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
+def make_cert(tmp_path, **options):
+    return self_signed_certificate(tmp_path / "cert.pem", **options)
 
 
 def test_certificate_problems(run_cli, tmp_path):
