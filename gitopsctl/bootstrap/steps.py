@@ -40,7 +40,7 @@ from gitopsctl.prerequisites import Check, Prerequisites
 from gitopsctl.progress import Progress
 from gitopsctl.redaction import MASK
 from gitopsctl.runner import Runner
-from gitopsctl.sealing.controller import ControllerAPI
+from gitopsctl.sealing.sources import ControllerAPI
 from gitopsctl.sealing.store import SealedSecretStore, store_certificate
 from gitopsctl.status import Status
 from gitopsctl.versions import format_version, parse_version

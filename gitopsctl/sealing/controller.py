@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from gitopsctl.errors import OperationFailed, ToolFailed
 from gitopsctl.kube import Kube
@@ -19,16 +19,6 @@ from gitopsctl.sealing.sources import HTTP_TIMEOUT, Controller, fetch_from_contr
 
 class CannotDecrypt(Exception):
     """The controller answered that it cannot open the SealedSecret."""
-
-
-class ControllerAPI(Protocol):
-    where: str
-
-    def certificate(self) -> bytes: ...
-
-    def verify(self, sealed: dict[str, Any]) -> None: ...
-
-    def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]: ...
 
 
 @dataclass

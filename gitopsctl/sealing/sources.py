@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
 from gitopsctl.sealing.certificate import SealingCertificate, load_certificate
@@ -23,13 +23,25 @@ if TYPE_CHECKING:
     # when a controller is asked.
     from gitopsctl.kube import Kube
     from gitopsctl.progress import Progress
-    from gitopsctl.sealing.controller import ControllerAPI
 
 CERT_FILENAME = "sealed-secrets-cert.pem"
 HTTP_TIMEOUT = 15.0
 SEALING_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key"
 # What kubectl prints when the API server's service proxy answers 503.
 _PROXY_UNAVAILABLE = ("serviceunavailable", "(503)", "unable to handle the request", "no endpoints available")
+
+
+class ControllerAPI(Protocol):
+    """The Sealed Secrets controller's HTTP API, however it is reached (sealing.controller has
+    the two transports: the API server's service proxy, or a URL)."""
+
+    where: str
+
+    def certificate(self) -> bytes: ...
+
+    def verify(self, sealed: dict[str, Any]) -> None: ...
+
+    def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

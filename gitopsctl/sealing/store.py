@@ -10,9 +10,8 @@ from gitopsctl.config import pin_fingerprint
 from gitopsctl.errors import InputError
 from gitopsctl.files import repository_lock, write_atomically
 from gitopsctl.progress import Progress
-from gitopsctl.sealing.controller import ControllerAPI
 from gitopsctl.sealing.sealedsecret import identity, merge
-from gitopsctl.sealing.sources import CERT_FILENAME, trusted_certificate
+from gitopsctl.sealing.sources import CERT_FILENAME, ControllerAPI, trusted_certificate
 from gitopsctl.yamlfiles import dump_all, ensure_resource, load_yaml_documents
 
 
