@@ -11,8 +11,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from gitopsctl.redaction import redact
 
@@ -40,8 +39,8 @@ REPORT_SECTIONS = (
 )
 
 
-@dataclass
-class StepRecord:
+# NamedTuples, not dataclasses, on every command's start path: dataclasses costs ~1 ms to load.
+class StepRecord(NamedTuple):
     title: str
     seconds: float
     ok: bool

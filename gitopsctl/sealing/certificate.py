@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -18,8 +18,7 @@ class CertificateError(InputError):
     pass
 
 
-@dataclass(frozen=True)
-class SealingCertificate:
+class SealingCertificate(NamedTuple):
     certificate: x509.Certificate
     public_key: rsa.RSAPublicKey
     pem: bytes

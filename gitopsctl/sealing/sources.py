@@ -9,9 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
 from gitopsctl.sealing.certificate import SealingCertificate, load_certificate
@@ -44,8 +43,7 @@ class ControllerAPI(Protocol):
     def rotate(self, sealed: dict[str, Any]) -> dict[str, Any]: ...
 
 
-@dataclass(frozen=True)
-class Controller:
+class Controller(NamedTuple):
     name: str
     namespace: str
 

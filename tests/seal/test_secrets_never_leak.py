@@ -116,3 +116,12 @@ def test_the_prompt_echo_is_off(run_cli, tmp_path):
     )
     assert result.exit_code == 0
     assert MARKER not in result.stderr
+
+
+def test_a_secret_object_shows_its_keys_never_its_values():
+    """What a traceback or a debugger prints of a Secret carries no value."""
+    from gitopsctl.sealing.secret import Secret
+
+    secret = Secret(name="app", namespace="default", data={"token": MARKER.encode()})
+    assert repr(secret) == "Secret(default/app, keys=['token'])"
+    assert MARKER not in repr(secret) + str(secret)
