@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gitopsctl.config import Config
@@ -68,9 +68,12 @@ class Prerequisites:
     config: Config
     environ: dict[str, str] | None = None
     repo: Path | None = None  # the GitOps repository, whose API versions may need a newer flux
+    flux_requirement: FluxRequirement | None = field(default=None, init=False)  # found by run()
 
     def run(self) -> list[Check]:
         environ = self.environ if self.environ is not None else dict(os.environ)
+        # Walks the repository: done when the checks run, not when they are only planned.
+        self.flux_requirement = required_flux(self.repo) if self.repo else None
         checks = [self._tool(spec) for spec in TOOLS]
         flux_version = self._versions.get("flux")
         checks.append(self._owner(environ))
@@ -85,7 +88,6 @@ class Prerequisites:
 
     def __post_init__(self) -> None:
         self._versions: dict[str, tuple[int, int, int]] = {}
-        self.flux_requirement: FluxRequirement | None = required_flux(self.repo) if self.repo else None
 
     @property
     def versions(self) -> dict[str, tuple[int, int, int]]:

@@ -103,17 +103,21 @@ def _load_kustomization(path: Path) -> tuple[Any, Any, str]:
     resources = document.get("resources")
     if resources is not None and not isinstance(resources, list):
         raise InputError(
-            f"{path}: 'resources' must be a list of files, not {_kind_of(resources)}",
+            f"{path}: 'resources' must be a list of files, not {kind_of(resources)}",
             hint="write it as a list (- file.yaml)",
         )
     return yaml, document, byte_order_mark
 
 
-def _kind_of(value: Any) -> str:
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
+def kind_of(value: Any) -> str:
+    """What YAML read, in words for an error message (never the value itself)."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):  # before int: YAML's true is a bool, and a bool is an int
+        return "a boolean"
+    for kind, words in ((str, "a string"), (int | float, "a number"), (dict, "a mapping"), (list, "a list")):
+        if isinstance(value, kind):
+            return words
     return type(value).__name__
 
 

@@ -181,9 +181,9 @@ class ExistingFlux:
     missing_controllers: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
 
-    def older_than(self, wanted: tuple[int, int, int] | None) -> bool:
+    def older_than(self, wanted: tuple[int, int, int]) -> bool:
         installed = parse_version(self.version)
-        return wanted is not None and installed is not None and installed < wanted
+        return installed is not None and installed < wanted
 
 
 def existing_flux(kube: Kube, settings: BootstrapSettings) -> ExistingFlux | None:

@@ -13,7 +13,7 @@ from gitopsctl.config import Config
 from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
 from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Report, evaluate
-from gitopsctl.git import Git
+from gitopsctl.git import ORIGIN, Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
 
@@ -57,13 +57,13 @@ def branch_head(git: Git | None, branch: str, progress: Progress) -> str:
     if git is None:
         return ""
     try:
-        return git.remote_head("origin", branch)
+        return git.remote_head(ORIGIN, branch)
     except ToolFailed:
-        if git.remote_url("origin") is not None:
+        if git.remote_url(ORIGIN) is not None:
             raise
     progress.warning(
-        "the repository has no remote 'origin': the cluster is not compared with a branch head "
-        f"(git remote add origin URL && git push -u origin {branch})"
+        f"the repository has no remote '{ORIGIN}': the cluster is not compared with a branch head "
+        f"(git remote add {ORIGIN} URL && git push -u {ORIGIN} {branch})"
     )
     return ""
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from gitopsctl.errors import InputError
 from gitopsctl.redaction import register_secret
+from gitopsctl.yamlfiles import kind_of
 
 MAX_SECRET_BYTES = 1024 * 1024  # the API server's limit on a Secret (etcd's object size)
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -204,20 +205,8 @@ def _require_string(value: Any, source: str, where: str, name: str, key: str) ->
     says what was read, never the value."""
     if isinstance(value, str):
         return
-    if isinstance(value, bool):
-        word = "a boolean"
-    elif isinstance(value, int | float):
-        word = "a number"
-    elif value is None:
-        word = "empty (null)"
-    elif isinstance(value, dict):
-        word = "a mapping"
-    elif isinstance(value, list):
-        word = "a list"
-    else:
-        word = type(value).__name__
     raise InputError(
-        f"{source}: {where} of Secret {name} is {word}, not a string",
+        f"{source}: {where} of Secret {name} is {kind_of(value)}, not a string",
         hint=f'quote it ({key}: "..."), as kubectl and kubeseal require',
     )
 

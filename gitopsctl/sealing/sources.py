@@ -166,7 +166,7 @@ def certificate_from_key_secret(kube: Kube, controller: Controller) -> bytes:
             f"no active sealing key Secret ({SEALING_KEY_LABEL}=active) in {controller.namespace}",
             hint="is the Sealed Secrets controller installed there and has it started once?",
         )
-    return max(certificates, key=lambda c: c.certificate.not_valid_before_utc).pem
+    return max(certificates, key=lambda c: c.not_before).pem
 
 
 def trusted_certificate(
