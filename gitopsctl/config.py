@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gitopsctl.errors import InputError
-from gitopsctl.files import write_atomically
+from gitopsctl.files import FileChanges
 from gitopsctl.flux.objects import DEFAULT_COMPONENTS, IMAGE_AUTOMATION_COMPONENTS
 
 CONFIG_FILE = "gitopsctl.toml"
@@ -174,8 +174,8 @@ def _type_word(expected: type) -> str:
     return {str: "string", bool: "boolean (true/false)", list: "list of strings", dict: "table of strings"}[expected]
 
 
-def pin_fingerprint(repo: Path, cluster: str, fingerprint: str) -> None:
-    """Record the certificate pin, keeping the operator's comments and layout."""
+def pin_fingerprint(repo: Path, cluster: str, fingerprint: str, changes: FileChanges) -> None:
+    """Plan the certificate pin into gitopsctl.toml, keeping the operator's comments and layout."""
     import tomlkit
 
     path = repo / CONFIG_FILE
@@ -189,4 +189,4 @@ def pin_fingerprint(repo: Path, cluster: str, fingerprint: str) -> None:
         pins = tomlkit.table()
         section["cert_fingerprints"] = pins
     pins[cluster] = fingerprint
-    write_atomically(path, tomlkit.dumps(document))
+    changes.write(path, tomlkit.dumps(document))

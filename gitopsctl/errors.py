@@ -59,6 +59,12 @@ class UnhealthyError(GitopsctlError):
     exit_code = ExitCode.UNHEALTHY
 
 
+class Interrupted(GitopsctlError):
+    """Ctrl-C (or SIGTERM) after the command undid what it must; the message says what is left."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
 class ToolMissing(PrerequisiteError):
     """An external program is not on PATH."""
 

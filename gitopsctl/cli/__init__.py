@@ -43,7 +43,12 @@ class RootGroup(LazyGroup):
         except KeyboardInterrupt:
             _terminal(ctx).failure("interrupted")
             ctx.exit(ExitCode.INTERRUPTED)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.Abort as abort:
+            if isinstance(abort.__context__, KeyboardInterrupt):  # Ctrl-C at a prompt
+                _terminal(ctx).failure("interrupted")
+                ctx.exit(ExitCode.INTERRUPTED)
+            raise
+        except (click.exceptions.ClickException, click.exceptions.Exit):
             raise
         except Exception as error:  # the last line of defence: one redacted line
             _report_bug(ctx, error)

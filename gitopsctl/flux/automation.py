@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitopsctl.files import write_atomically
+from gitopsctl.files import FileChanges
 from gitopsctl.flux.objects import IMAGE_UPDATE_AUTOMATION
 from gitopsctl.kube import Kube
 from gitopsctl.yamlfiles import load_yaml_documents, round_trip, yaml_files
@@ -70,9 +70,9 @@ def resume_in_cluster(kube: Kube, namespace: str, names: list[str]) -> None:
         kube.merge_patch(IMAGE_UPDATE_AUTOMATION, name, namespace, {"spec": {"suspend": False}})
 
 
-def suspend_in_git(manifests: list[AutomationManifest]) -> list[Path]:
-    """Set spec.suspend: true in each manifest, keeping comments and layout."""
-    changed = []
+def suspend_in_git(manifests: list[AutomationManifest], repo: Path) -> list[Path]:
+    """Set spec.suspend: true in each manifest, keeping comments and layout: all or none."""
+    changes = FileChanges()
     for manifest in manifests:
         yaml = round_trip()
         documents = list(yaml.load_all(manifest.path.read_text(encoding="utf-8")))
@@ -89,6 +89,6 @@ def suspend_in_git(manifests: list[AutomationManifest]) -> list[Path]:
         if touched:
             buffer = io.StringIO()
             yaml.dump_all(documents, buffer)
-            write_atomically(manifest.path, buffer.getvalue())
-            changed.append(manifest.path)
-    return changed
+            changes.write(manifest.path, buffer.getvalue())
+    changes.apply(repo)
+    return changes.paths

@@ -122,7 +122,7 @@ class RollbackFlow:
     def _guard(self, target: Target) -> None:
         if self.pin_in_git:
             with self.progress.step("suspending image automation in Git"):
-                changed = suspend_in_git(self.manifests)
+                changed = suspend_in_git(self.manifests, self.repo)
                 if changed:
                     git = self.rollback.git
                     git.run("add", *[str(p) for p in changed])

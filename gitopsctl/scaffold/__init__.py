@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitopsctl.errors import InputError
-from gitopsctl.files import write_atomically
+from gitopsctl.files import FileChanges
 from gitopsctl.git import Git
 from gitopsctl.sealing.secret import DNS1123_LABEL, DNS1123_SUBDOMAIN, validate_namespace
 
@@ -130,29 +130,12 @@ def conflicts(target: Path, files: dict[str, str]) -> list[str]:
 
 
 def write(target: Path, files: dict[str, str]) -> None:
-    """Write ``files`` under ``target``; on any failure (Ctrl-C too) remove what this call
-    created, then re-raise. A file that existed (init --force) is replaced atomically."""
-    written: list[Path] = []
-    created: list[Path] = []
-    try:
-        for relative, text in files.items():
-            path = target / relative
-            for parent in reversed(path.relative_to(target).parents):
-                folder = target / parent
-                if not folder.exists():
-                    folder.mkdir(parents=True)
-                    created.append(folder)
-            existed = path.exists()
-            write_atomically(path, text)
-            if not existed:
-                written.append(path)
-    except BaseException:
-        for path in reversed(written):
-            path.unlink(missing_ok=True)
-        for folder in reversed(created):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        raise
+    """Write ``files`` under ``target``, all or none: on any failure (Ctrl-C too) what this call
+    wrote is undone. A file that existed (init --force) is replaced atomically."""
+    changes = FileChanges()
+    for relative, text in files.items():
+        changes.write(target / relative, text)
+    changes.apply()
 
 
 def initialise_git(git: Git, layout: Layout) -> bool:

@@ -53,3 +53,43 @@ def test_a_weak_or_future_certificate_is_warned_about(gitopsctl, tmp_path, bits,
     result = gitopsctl(f"seal generic app -n default --from-literal k=v --cert {cert} --stdout")
     assert result.exit_code == 0, result.stderr
     assert f"⚠ {warning}" in result.stderr
+
+
+def test_ctrl_c_at_the_hidden_password_prompt_is_an_interruption(sealing_repo):
+    """It exited 1 with click's "Aborted!"; Ctrl-C is exit 130 wherever it lands."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import termios
+    from fcntl import ioctl
+
+    from tests.conftest import TEST_CERT
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitopsctl", "--repo", str(sealing_repo), "seal", "harbor-creds",
+         "--username", "robot", "--no-check", "--cert", str(TEST_CERT)],
+        stdin=terminal, stdout=terminal, stderr=terminal, env={**os.environ, "NO_COLOR": "1"},
+        # Its own session with the pseudo-terminal as its terminal: the prompt reads /dev/tty,
+        # and ^C typed there becomes SIGINT, as on an operator's keyboard.
+        start_new_session=True, preexec_fn=lambda: ioctl(0, termios.TIOCSCTTY, 0),
+    )  # fmt: skip
+    os.close(terminal)
+    seen = b""
+    try:
+        while b"Registry password" not in seen:
+            ready, _, _ = select.select([controller], [], [], 30)
+            assert ready, seen.decode(errors="replace")
+            seen += os.read(controller, 4096)
+        os.write(controller, b"\x03")  # the terminal turns it into SIGINT, as a keyboard does
+        assert process.wait(timeout=30) == 130
+        while select.select([controller], [], [], 0.5)[0]:
+            try:
+                seen += os.read(controller, 4096)
+            except OSError:
+                break
+    finally:
+        os.close(controller)
+    assert seen.decode(errors="replace").rstrip().endswith("✗ interrupted")

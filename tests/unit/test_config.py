@@ -6,6 +6,7 @@ import pytest
 
 from gitopsctl.config import Config, load_config, pin_fingerprint
 from gitopsctl.errors import InputError
+from gitopsctl.files import FileChanges
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +43,9 @@ def test_bad_config_names_the_problem(tmp_path: Path, text: str, message: str):
 def test_pinning_keeps_comments_and_order(tmp_path: Path):
     original = "# my setup\n[github]\nowner = 'me'  # the owner\n\n[registry]\nhost = 'harbor.lan:8080'\n"
     (tmp_path / "gitopsctl.toml").write_text(original)
-    pin_fingerprint(tmp_path, "production", "sha256:abc")
+    changes = FileChanges()
+    pin_fingerprint(tmp_path, "production", "sha256:abc", changes)
+    changes.apply()
     text = (tmp_path / "gitopsctl.toml").read_text()
     assert text.startswith(original)
     assert load_config(tmp_path).sealed_secrets.cert_fingerprints == {"production": "sha256:abc"}

@@ -27,7 +27,7 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
     import contextlib
     from pathlib import Path
 
-    from gitopsctl.files import repository_lock, write_atomically
+    from gitopsctl.files import FileChanges, repository_lock
     from gitopsctl.sealing.controller import checked_rotation
     from gitopsctl.sealing.discovery import files_holding_sealed_secrets
     from gitopsctl.yamlfiles import rewrite_documents
@@ -46,11 +46,14 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
             text, count = rewrite_documents(path.read_text(encoding="utf-8"), str(path), rotate)
             if count:
                 planned.append((path, text, count))
+        changes = FileChanges()
         for path, text, count in planned:
             if dry_run:
                 app.terminal.info(f"would rewrite {path} ({count} sealed secret(s))")
-                continue
-            write_atomically(path, text)
-            app.terminal.success(f"re-encrypted {path} ({count} sealed secret(s))")
+            changes.write(path, text)
+        if not dry_run:
+            changes.apply(app.repo if app.in_repository else None)
+            for path, _, count in planned:
+                app.terminal.success(f"re-encrypted {path} ({count} sealed secret(s))")
     if not planned:
         app.terminal.warning("no SealedSecrets found")
