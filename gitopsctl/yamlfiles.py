@@ -11,10 +11,9 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitopsctl.errors import InputError
-from gitopsctl.files import write_atomically
 
 if TYPE_CHECKING:
     # Writing a SealedSecret needs no path: pathlib (~3 ms with urllib.parse) loads with the walker.
@@ -57,32 +56,37 @@ def kustomization_file(directory: Path) -> Path:
     return directory / KUSTOMIZATION
 
 
-def check_kustomization(directory: Path) -> None:
-    """Refuse, before anything is written, a kustomization file that cannot take an entry."""
-    _load_kustomization(kustomization_file(directory))
+class Listing(NamedTuple):
+    path: Path
+    text: str
+    added: list[str]
 
 
-def ensure_resource(directory: Path, resource: str) -> bool:
-    """List ``resource`` in ``directory``'s kustomization file; True when the file changed.
+def kustomization_listing(directory: Path, resources: Iterable[str]) -> Listing | None:
+    """The kustomization file of ``directory`` with ``resources`` listed: the path to write, its
+    new text and the entries added, or None when every one is listed already. Read once for any number of entries.
 
     The file stays what kustomize reads: kustomization.yml or Kustomization when that is the
-    one there, a byte order mark kept (and not read into the first key), a symlink kept a link.
+    one there, a byte order mark kept (and not read into the first key), a symlink kept a link
+    (the path returned is its target). A file that cannot take an entry is refused here,
+    before the command writes anything.
     """
     path = kustomization_file(directory)
     yaml, document, byte_order_mark = _load_kustomization(path)
-    resources = document.get("resources")
-    if resources is None:
+    listed = document.get("resources")
+    if listed is None:
         from ruamel.yaml.comments import CommentedSeq
 
-        resources = CommentedSeq()
-        document["resources"] = resources
-    if resource in resources:
-        return False
-    resources.append(resource)
+        listed = CommentedSeq()
+        document["resources"] = listed
+    present = {entry for entry in listed if isinstance(entry, str)}
+    missing = [resource for resource in dict.fromkeys(resources) if resource not in present]
+    if not missing:
+        return None
+    listed.extend(missing)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
-    write_atomically(path.resolve() if path.is_symlink() else path, byte_order_mark + buffer.getvalue())
-    return True
+    return Listing(path.resolve() if path.is_symlink() else path, byte_order_mark + buffer.getvalue(), missing)
 
 
 def _load_kustomization(path: Path) -> tuple[Any, Any, str]:

@@ -8,11 +8,20 @@ from typing import Any
 
 from gitopsctl.config import pin_fingerprint
 from gitopsctl.errors import InputError
-from gitopsctl.files import repository_lock, write_atomically
+from gitopsctl.files import FileChanges, repository_lock
 from gitopsctl.progress import Progress
 from gitopsctl.sealing.sealedsecret import identity, merge
 from gitopsctl.sealing.sources import CERT_FILENAME, ControllerAPI, trusted_certificate
-from gitopsctl.yamlfiles import dump_all, ensure_resource, load_yaml_documents
+from gitopsctl.yamlfiles import Listing, dump_all, kustomization_listing, load_yaml_documents
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one sealed secret goes, and what it does to the folder's kustomization.yaml."""
+
+    sealed: dict[str, Any]
+    path: Path
+    replaces: bool
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,10 @@ class SealedSecretStore:
         return self.directory / CERT_FILENAME
 
     def path_for(self, namespace: str, name: str) -> Path:
-        return self.directory / f"{namespace or 'cluster'}-{name}.yaml"
+        """``<namespace>.<name>.yaml``: a namespace has no dots, so no two Secrets share a name
+        (``a-b/c`` and ``a/b-c`` did under the old ``<namespace>-<name>.yaml``). ``_`` (never in
+        a namespace) stands for a Secret sealed without one."""
+        return self.directory / f"{namespace or '_'}.{name}.yaml"
 
     def relative(self, path: Path) -> str:
         try:
@@ -40,22 +52,66 @@ class SealedSecretStore:
         except ValueError:
             return str(path)
 
-    def check_writable(self, sealed: dict[str, Any], *, force: bool) -> Path:
-        name, namespace = identity(sealed, "sealed secret")
-        path = self.path_for(namespace, name)
-        if path.exists() and not force:
-            raise InputError(
-                f"{self.relative(path)} already exists",
-                hint="pass --force to replace it, or --merge-into it to add or replace single keys",
-            )
-        return path
+    def place(self, sealed_objects: list[dict[str, Any]], *, force: bool) -> list[Placement]:
+        """Where each sealed secret is written, refusing before any write: the same Secret twice,
+        an existing one without --force, a file of that name holding another object."""
+        placements: list[Placement] = []
+        seen: set[tuple[str, str]] = set()
+        for sealed in sealed_objects:
+            name, namespace = identity(sealed, "sealed secret")
+            if (namespace, name) in seen:
+                raise InputError(
+                    f"the input has Secret {namespace}/{name} more than once",
+                    hint="keep one of them (or merge their keys) and run again",
+                )
+            seen.add((namespace, name))
+            path = self._existing(namespace, name)
+            if path is not None and not force:
+                raise InputError(
+                    f"{self.relative(path)} already exists",
+                    hint="pass --force to replace it, or --merge-into it to add or replace single keys",
+                )
+            placements.append(Placement(sealed, path or self.path_for(namespace, name), replaces=path is not None))
+        return placements
 
-    def write(self, sealed: dict[str, Any], path: Path) -> bool:
-        """Write ``sealed`` to ``path``; True when kustomization.yaml gained the file."""
-        write_atomically(path, dump_all([sealed]))
-        if path.parent == self.directory:
-            return ensure_resource(self.directory, path.name)
+    def _existing(self, namespace: str, name: str) -> Path | None:
+        """The file holding this Secret's SealedSecret: under today's name, or the old
+        ``<namespace>-<name>.yaml`` when that one really is this Secret's."""
+        path = self.path_for(namespace, name)
+        if path.exists():
+            if _holds(path, namespace, name) is False:
+                raise InputError(
+                    f"{self.relative(path)} holds something other than the SealedSecret {namespace}/{name}",
+                    hint="move that file away; gitopsctl names its files <namespace>.<name>.yaml",
+                )
+            return path
+        legacy = self.directory / f"{namespace or 'cluster'}-{name}.yaml"
+        return legacy if legacy.is_file() and _holds(legacy, namespace, name) else None
+
+    def plan(self, placements: list[Placement], changes: FileChanges) -> Listing | None:
+        """Add the sealed files, then the folder's kustomization.yaml, to ``changes``;
+        what is newly listed there (None when nothing)."""
+        for placement in placements:
+            changes.write(placement.path, dump_all([placement.sealed]))
+        names = [p.path.name for p in placements if p.path.parent == self.directory]
+        listing = kustomization_listing(self.directory, names)
+        if listing is not None:
+            changes.write(listing.path, listing.text)  # last: an interruption leaves no entry without its file
+        return listing
+
+
+def _holds(path: Path, namespace: str, name: str) -> bool | None:
+    """Whether ``path`` is the SealedSecret ``namespace/name`` (None when it cannot be read as one)."""
+    try:
+        documents = load_yaml_documents(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, InputError):
+        return None
+    if len(documents) != 1 or not isinstance(documents[0], dict):
         return False
+    metadata = documents[0].get("metadata")
+    if documents[0].get("kind") != "SealedSecret" or not isinstance(metadata, dict):
+        return False
+    return metadata.get("name") == name and (metadata.get("namespace") or "") == namespace
 
 
 def store_certificate(
@@ -75,8 +131,10 @@ def store_certificate(
         progress.success(f"certificate unchanged ({certificate.fingerprint}) in {store.relative(path)}")
         return
     with repository_lock(store.repo):
-        write_atomically(path, certificate.pem.decode())
-        pin_fingerprint(store.repo, store.cluster, certificate.fingerprint)
+        changes = FileChanges()
+        changes.write(path, certificate.pem.decode())
+        pin_fingerprint(store.repo, store.cluster, certificate.fingerprint, changes)
+        changes.apply(store.repo)
     progress.success(f"wrote {store.relative(path)} and pinned {certificate.fingerprint} in gitopsctl.toml")
     progress.info("next: commit both files; the certificate is public and belongs in git")
 

@@ -225,7 +225,7 @@ def test_sealed_secret_from_seal_to_secret_in_the_cluster(run_cli, e2e, repo, tm
 
     verified = run_cli(*base, "seal", "verify")
     assert verified.exit_code == 0, verified.stderr
-    path = repo.clone / "flux/sealed-secrets/e2e/default-harbor-credentials.yaml"
+    path = repo.clone / "flux/sealed-secrets/e2e/default.harbor-credentials.yaml"
     before = path.read_text()
     reencrypted = run_cli(*base, "seal", "reencrypt", str(path))
     assert reencrypted.exit_code == 0, reencrypted.stderr

@@ -32,7 +32,7 @@ def test_no_entry_is_lost_in_concurrent_pairs(sealing_repo):
             _, stderr = process.communicate(timeout=120)
             assert process.returncode == 0, stderr
     resources = load_yaml_documents(kustomization.read_text(), "kustomization.yaml")[0]["resources"]
-    expected = {f"default-app-{pair}-{side}.yaml" for pair in range(PAIRS) for side in "ab"}
+    expected = {f"default.app-{pair}-{side}.yaml" for pair in range(PAIRS) for side in "ab"}
     assert expected - set(resources) == set()
 
 

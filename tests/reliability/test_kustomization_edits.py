@@ -25,7 +25,7 @@ def test_a_byte_order_mark_is_kept_and_not_read_as_part_of_a_key(gitopsctl, seal
     assert seal(gitopsctl, sealing_repo).exit_code == 0
     assert kustomization.read_bytes().startswith(b"\xef\xbb\xbf")
     assert kustomization.read_text(encoding="utf-8-sig").count("resources:") == 1
-    assert resources(kustomization) == ["networkpolicy.yaml", "default-app.yaml"]
+    assert resources(kustomization) == ["networkpolicy.yaml", "default.app.yaml"]
 
 
 def test_an_existing_kustomization_yml_is_the_one_edited(gitopsctl, sealing_repo):
@@ -33,7 +33,7 @@ def test_an_existing_kustomization_yml_is_the_one_edited(gitopsctl, sealing_repo
     (store / "kustomization.yaml").rename(store / "kustomization.yml")
     assert seal(gitopsctl, sealing_repo).exit_code == 0
     assert not (store / "kustomization.yaml").exists()
-    assert resources(store / "kustomization.yml") == ["networkpolicy.yaml", "default-app.yaml"]
+    assert resources(store / "kustomization.yml") == ["networkpolicy.yaml", "default.app.yaml"]
 
 
 def test_resources_that_are_not_a_list_are_refused_before_anything_is_written(gitopsctl, sealing_repo):
@@ -45,7 +45,7 @@ def test_resources_that_are_not_a_list_are_refused_before_anything_is_written(gi
     assert result.stderr.splitlines() == [
         f"✗ {kustomization}: 'resources' must be a list of files, not a string: write it as a list (- file.yaml)"
     ]
-    assert not (sealing_repo / STORE / "default-app.yaml").exists()
+    assert not (sealing_repo / STORE / "default.app.yaml").exists()
 
 
 def test_a_symlinked_kustomization_stays_a_link(gitopsctl, sealing_repo):
@@ -54,4 +54,4 @@ def test_a_symlinked_kustomization_stays_a_link(gitopsctl, sealing_repo):
     (store / "kustomization.yaml").symlink_to("shared-kustomization.yaml")
     assert seal(gitopsctl, sealing_repo).exit_code == 0
     assert (store / "kustomization.yaml").is_symlink()
-    assert resources(store / "shared-kustomization.yaml") == ["networkpolicy.yaml", "default-app.yaml"]
+    assert resources(store / "shared-kustomization.yaml") == ["networkpolicy.yaml", "default.app.yaml"]

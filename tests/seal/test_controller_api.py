@@ -69,7 +69,7 @@ def test_reencrypt_rewrites_with_the_newest_key_and_values_survive(run_cli, seal
         ).exit_code
         == 0
     )
-    path = sealing_repo / STORE / "default-app.yaml"
+    path = sealing_repo / STORE / "default.app.yaml"
     before = load_yaml_documents(path.read_text(), "p")[0]
     result = run_cli(*base, "reencrypt", "--controller-url", controller.url)
     assert result.exit_code == 0, result.stderr

@@ -51,7 +51,7 @@ def test_right_credentials_are_sealed_after_the_registry_accepts_them(run_cli, s
     result = seal(run_cli, sealing_repo, registry.host, PASSWORD)
     assert result.exit_code == 0, result.stderr
     assert f"✔ logging in to {registry.host}" in result.stderr
-    assert (sealing_repo / STORE / "default-harbor-credentials.yaml").is_file()
+    assert (sealing_repo / STORE / "default.harbor-credentials.yaml").is_file()
     assert PASSWORD not in result.stderr + result.stdout
 
 

@@ -40,7 +40,7 @@ def test_harbor_creds_seals_for_app_and_flux_namespaces(run_cli, sealing_repo):
     assert result.exit_code == 0, result.stderr
     store = sealing_repo / STORE
     for namespace in ("default", "flux-system"):
-        (secret,) = unseal_file(run_cli, store / f"{namespace}-harbor-credentials.yaml")
+        (secret,) = unseal_file(run_cli, store / f"{namespace}.harbor-credentials.yaml")
         import base64
 
         config = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"]))
@@ -49,7 +49,7 @@ def test_harbor_creds_seals_for_app_and_flux_namespaces(run_cli, sealing_repo):
     kustomization = (store / "kustomization.yaml").read_text()
     assert kustomization.startswith("# SealedSecrets written by 'gitopsctl seal …' are listed here")
     resources = load_yaml_documents(kustomization, "k")[0]["resources"]
-    assert resources == ["networkpolicy.yaml", "default-harbor-credentials.yaml", "flux-system-harbor-credentials.yaml"]
+    assert resources == ["networkpolicy.yaml", "default.harbor-credentials.yaml", "flux-system.harbor-credentials.yaml"]
 
 
 def test_prompted_password_is_asked_twice_hidden(run_cli, sealing_repo):
@@ -83,25 +83,25 @@ def test_existing_file_is_kept_without_force_and_replaced_with_it(run_cli, seali
         "k=first1",
     ]
     assert run_cli(*args).exit_code == 0
-    target = sealing_repo / STORE / "default-app.yaml"
+    target = sealing_repo / STORE / "default.app.yaml"
     before = target.read_text()
     again = run_cli(*args)
     assert again.exit_code == 2
     assert again.stderr.strip() == (
-        f"✗ {STORE}/default-app.yaml already exists: pass --force to replace it, "
+        f"✗ {STORE}/default.app.yaml already exists: pass --force to replace it, "
         "or --merge-into it to add or replace single keys"
     )
     assert target.read_text() == before
     assert run_cli(*args, "--force").exit_code == 0
     assert target.read_text() != before
     resources = load_yaml_documents((sealing_repo / STORE / "kustomization.yaml").read_text(), "k")[0]["resources"]
-    assert resources == ["networkpolicy.yaml", "default-app.yaml"]
+    assert resources == ["networkpolicy.yaml", "default.app.yaml"]
 
 
 def test_merge_into_adds_a_key_and_keeps_the_others(run_cli, sealing_repo):
     base = ["--repo", str(sealing_repo), "seal", "generic", "app", "-n", "default"]
     assert run_cli(*base, "--from-literal", "a=alpha-one", "--from-literal", "b=beta-two").exit_code == 0
-    target = sealing_repo / STORE / "default-app.yaml"
+    target = sealing_repo / STORE / "default.app.yaml"
     original_b = load_yaml_documents(target.read_text(), "t")[0]["spec"]["encryptedData"]["b"]
     result = run_cli(*base, "--from-literal", "a=alpha-new", "--from-literal", "c=gamma", "--merge-into", str(target))
     assert result.exit_code == 0, result.stderr
@@ -120,7 +120,7 @@ def test_merge_into_adds_a_key_and_keeps_the_others(run_cli, sealing_repo):
 def test_merge_into_refuses_another_secret(run_cli, sealing_repo):
     base = ["--repo", str(sealing_repo), "seal", "generic"]
     assert run_cli(*base, "app", "-n", "default", "--from-literal", "a=alpha").exit_code == 0
-    target = sealing_repo / STORE / "default-app.yaml"
+    target = sealing_repo / STORE / "default.app.yaml"
     result = run_cli(*base, "other", "-n", "default", "--from-literal", "a=x", "--merge-into", str(target))
     assert result.exit_code == 2
     assert "holds default/app, not default/other" in result.stderr
@@ -141,7 +141,7 @@ def test_dry_run_writes_nothing(run_cli, sealing_repo):
         "--dry-run",
     )
     assert result.exit_code == 0
-    assert f"would write {STORE}/default-app.yaml (dry run)" in result.stderr
+    assert f"would write {STORE}/default.app.yaml (dry run)" in result.stderr
     after = subprocess.run(["git", "status", "--porcelain"], cwd=sealing_repo, capture_output=True, text=True).stdout
     assert before == after
 
@@ -160,7 +160,7 @@ def test_vm_ssh_key(run_cli, sealing_repo, tmp_path):
         str(tmp_path / "known_hosts"),
     )
     assert result.exit_code == 0, result.stderr
-    (secret,) = unseal_file(run_cli, sealing_repo / STORE / "default-vm-ssh-key.yaml")
+    (secret,) = unseal_file(run_cli, sealing_repo / STORE / "default.vm-ssh-key.yaml")
     assert secret["type"] == "kubernetes.io/ssh-auth"
     assert set(secret["data"]) == {"ssh-privatekey", "known_hosts"}
     # known_hosts is sealed byte for byte, as given.

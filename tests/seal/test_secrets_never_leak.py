@@ -97,7 +97,7 @@ def test_every_seal_command_keeps_the_marker_secret(run_cli, sealing_repo, recor
     assert not log.exists() or key_body not in log.read_text()
     assert not any(key_body.encode() in p.read_bytes() for p in sealing_repo.rglob("*") if p.is_file())
     tracked = subprocess.run(["git", "status", "--porcelain"], cwd=sealing_repo, capture_output=True, text=True)
-    assert "default-from-value.yaml" in tracked.stdout  # the sealed files were written
+    assert "default.from-value.yaml" in tracked.stdout  # the sealed files were written
 
 
 def test_the_prompt_echo_is_off(run_cli, tmp_path):

@@ -95,7 +95,7 @@ def test_scan_reads_the_host_keys_of_a_real_sshd(run_cli, sealing_repo, tmp_path
     # The fingerprint shown is the one ssh-keygen gives for the server's own host key.
     assert f"  {fingerprint(sshd.host_key.with_suffix('.pub'))} ssh-ed25519 ([127.0.0.1]:{sshd.port})" in result.stderr
     unsealed = run_cli(
-        "unseal", str(sealing_repo / STORE / "default-vm-ssh-key.yaml"), "--private-key", str(TEST_KEY), "-o", "json"
+        "unseal", str(sealing_repo / STORE / "default.vm-ssh-key.yaml"), "--private-key", str(TEST_KEY), "-o", "json"
     )
     known_hosts = base64.b64decode(json.loads(unsealed.stdout)["data"]["known_hosts"]).decode()
     blob = sshd.host_key.with_suffix(".pub").read_text().split()[1]

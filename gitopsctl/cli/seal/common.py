@@ -86,37 +86,56 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     if options["to_stdout"]:
         app.terminal.emit_text(dump_all(sealed_objects))
         return
-    from gitopsctl.files import repository_lock
-    from gitopsctl.sealing.store import merge_into_file
-    from gitopsctl.yamlfiles import check_kustomization
+    from gitopsctl.files import FileChanges, repository_lock
 
     store = secret_store(app)
-    # From the existence checks to the last kustomization.yaml edit, one command at a time.
+    changes = FileChanges()
+    # From reading what exists to the last kustomization.yaml edit, one command at a time.
     with repository_lock(app.repo):
         if options["merge_into"]:
             from pathlib import Path
 
+            from gitopsctl.sealing.store import Placement, merge_into_file
+
             target = Path(options["merge_into"])
-            planned = [(merge_into_file(target, sealed_objects[0]), target)]
+            placements = [Placement(merge_into_file(target, sealed_objects[0]), target, replaces=True)]
+            changes.write(target, dump_all([placements[0].sealed]))
+            listing = None
         else:
-            planned = [(sealed, store.check_writable(sealed, force=options["force"])) for sealed in sealed_objects]
-            # The kustomization file must take the entries before the first sealed file is written.
-            check_kustomization(store.directory)
-        for sealed, path in planned:
-            where = store.relative(path)
-            if options["dry_run"]:
-                app.terminal.info(f"would write {where} (dry run)")
-                continue
-            listed = store.write(sealed, path)
-            keys = ", ".join(sorted(sealed["spec"]["encryptedData"]))
-            app.terminal.success(
-                f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
-                f"({scope.value}; keys: {keys}) → {where}"
-            )
-            if listed:
-                app.terminal.info(f"  added {path.name} to {store.relative(path.parent / 'kustomization.yaml')}")
-    if not options["dry_run"]:
-        app.terminal.info("next: review, then git add, commit and push; Flux applies it on the next sync")
+            placements = store.place(sealed_objects, force=options["force"])
+            listing = store.plan(placements, changes)
+        if options["dry_run"]:
+            for placement in placements:
+                app.terminal.info(f"would write {store.relative(placement.path)} (dry run)")
+            if listing:
+                app.terminal.info(f"would add {_files(listing.added)} to {store.relative(listing.path)} (dry run)")
+            return
+        changes.apply(app.repo)
+    try:
+        _report(app, placements, listing, store, scope.value)
+    except KeyboardInterrupt:
+        from gitopsctl.errors import Interrupted
+
+        raise Interrupted(
+            f"interrupted after all {len(changes)} file(s) were written: the change is complete"
+        ) from None
+
+
+def _report(app: Application, placements: list[Any], listing: Any, store: Any, scope: str) -> None:
+    for placement in placements:
+        sealed = placement.sealed
+        keys = ", ".join(sorted(sealed["spec"]["encryptedData"]))
+        app.terminal.success(
+            f"sealed {sealed['metadata'].get('namespace', '')}/{sealed['metadata']['name']} "
+            f"({scope}; keys: {keys}) → {store.relative(placement.path)}"
+        )
+    if listing:
+        app.terminal.info(f"  added {_files(listing.added)} to {store.relative(listing.path)}")
+    app.terminal.info("next: review, then git add, commit and push; Flux applies it on the next sync")
+
+
+def _files(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{len(names)} files"
 
 
 def namespaces_or_default(app: Application, namespaces: tuple[str, ...], *, with_flux: bool) -> list[str]:
