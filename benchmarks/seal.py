@@ -1,13 +1,16 @@
 """Sealing speed: gitopsctl against the real kubeseal on the same Secret, and a 200-Secret batch.
 
 Targets (issue 3): gitopsctl's median at most 1.5x kubeseal's; 200 secrets in one `seal file`
-call under 2 seconds.
+call under 2 seconds. Reliability issue: 1,500 Secrets sealed into a repository (1,500 files and
+one kustomization.yaml, planned, locked and written as one change) under 5 seconds; it took
+120 s when kustomization.yaml was parsed, fsynced and rewritten once per Secret.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,8 +61,6 @@ batch.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}
 runs = []
 for _ in range(5):
     started = time.perf_counter()
-    import subprocess
-
     subprocess.run(
         [*GITOPSCTL, "seal", "file", str(batch), "--cert", str(CERT), "--stdout"],
         check=True,
@@ -69,3 +70,22 @@ for _ in range(5):
     runs.append(time.perf_counter() - started)
 runs.sort()
 print(f"gitopsctl seal file (200 Secrets)       {runs[2] * 1000:7.1f} ms  (target < 2000 ms)")
+
+many = [{**secret, "metadata": {"name": f"app-{i}", "namespace": "default"}} for i in range(1500)]
+source = workdir / "many.json"
+source.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": many}))
+runs = []
+for attempt in range(3):
+    repo = workdir / f"repo-{attempt}"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*GITOPSCTL, "--repo", str(repo), "--cluster", "bench", "seal", "file", str(source), "--cert", str(CERT)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    runs.append(time.perf_counter() - started)
+runs.sort()
+print(f"gitopsctl seal file (1,500 into a repo) {runs[1] * 1000:7.1f} ms  (target < 5000 ms)")

@@ -10,7 +10,7 @@ from typing import Any
 from gitopsctl.flux import graph
 from gitopsctl.flux.objects import FluxObject, repository_path
 from gitopsctl.sealing.scope import Scope
-from gitopsctl.yamlfiles import KUSTOMIZATION, load_yaml_documents, yaml_files
+from gitopsctl.yamlfiles import KUSTOMIZATION, KUSTOMIZATION_NAMES, kustomization_file, load_yaml_documents, yaml_files
 
 IMAGE_POLICY_MARKER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}')
 KNOWN_HOSTS_OPTION = re.compile(r"UserKnownHostsFile=[\"']?([^\s\"']+)")
@@ -117,13 +117,55 @@ def check_repository(repo: Path, cluster_path: str) -> OfflineReport:
         if not path.is_dir():
             report.problems.append(f"Kustomization {key}: path ./{relative} does not exist")
             continue
-        manifests = load_documents(path)
+        manifests = _applied_documents(path, report)
         applied.extend(manifests)
         _check_health_targets(report, key, document, manifests)
     _check_image_policies(report, applied)
     _check_secrets(report, applied)
     _check_known_hosts(report, applied)
     return report
+
+
+def _applied_documents(directory: Path, report: OfflineReport) -> list[Document]:
+    """What kustomize builds from ``directory``: the files its kustomization file lists (folders
+    followed), or, without one, every manifest under it as Flux generates. A listed file that
+    does not exist fails the build; a SealedSecret in a file left unlisted is never applied."""
+    path = kustomization_file(directory)
+    if not path.is_file():
+        return [d for d in load_documents(directory) if not _is_kustomize_config(d)]
+    documents: list[Document] = []
+    listing = load_yaml_documents(path.read_text(encoding="utf-8-sig"), str(path))
+    entries = (listing[0].get("resources") if listing and isinstance(listing[0], dict) else None) or []
+    reached: set[Path] = set()
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
+            continue  # remote bases are kustomize's to fetch
+        target = (directory / entry).resolve()
+        if target.is_dir():
+            documents.extend(_applied_documents(target, report))
+            reached.update(target.rglob("*"))
+        elif target.is_file():
+            reached.add(target)
+            documents.extend(
+                Document(target, item)
+                for item in load_yaml_documents(target.read_text(encoding="utf-8"), str(target))
+                if isinstance(item, dict)
+            )
+        else:
+            report.problems.append(f"{path}: resources lists {entry}, which does not exist; kustomize build fails")
+    for candidate in sorted(directory.glob("*.y*ml")):
+        if candidate.resolve() in reached or candidate.name in KUSTOMIZATION_NAMES:
+            continue
+        if "kind: SealedSecret" in candidate.read_text(encoding="utf-8", errors="replace"):
+            report.problems.append(
+                f"{candidate}: a SealedSecret that {path.name} does not list, so Flux never applies it; "
+                f"add {candidate.name} to its resources (or delete the file)"
+            )
+    return documents
+
+
+def _is_kustomize_config(document: Document) -> bool:
+    return str(document.object.get("apiVersion", "")).startswith("kustomize.config.k8s.io")
 
 
 def _check_health_targets(report: OfflineReport, key: str, kustomization: Document, manifests: list[Document]) -> None:

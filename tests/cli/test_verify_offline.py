@@ -124,7 +124,7 @@ def test_broken_copies(run_cli, example, tmp_path, change, message):
 
 def test_renamed_sealed_secret_is_caught(run_cli, example, tmp_path):
     seal_required_secrets(run_cli, example, tmp_path)
-    sealed = example / "flux/sealed-secrets/production/default-vm-ssh-key.yaml"
+    sealed = example / "flux/sealed-secrets/production/default.vm-ssh-key.yaml"
     edit(
         sealed,
         "  name: vm-ssh-key\n  namespace: default\nspec",
@@ -169,3 +169,30 @@ def test_a_kustomization_path_in_a_hidden_folder(run_cli, example, tmp_path):
     edit(example / "flux/clusters/production/frontend.yaml", "path: ./flux/apps/frontend", "path: ./.frontend")
     result = run_cli("--repo", str(example), "verify", "--offline")
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_sealed_file_left_out_of_kustomization_yaml_is_reported(run_cli, example, tmp_path):
+    """An interrupted write (or a hand edit) can leave a sealed file unlisted: Flux never applies it."""
+    seal_required_secrets(run_cli, example, tmp_path)
+    store = example / "flux/sealed-secrets/production"
+    edit(store / "kustomization.yaml", "- default.vm-ssh-key.yaml\n", "")
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 4
+    assert (
+        f"{store / 'default.vm-ssh-key.yaml'}: a SealedSecret that kustomization.yaml does not list, so Flux never "
+        "applies it; add default.vm-ssh-key.yaml to its resources (or delete the file)"
+    ) in result.stderr
+    # …and it no longer counts as sealed: the Job that needs it is named too.
+    assert "needs Secret default/vm-ssh-key, which is not sealed in the repository" in result.stderr
+
+
+def test_a_listed_file_that_does_not_exist_is_reported(run_cli, example, tmp_path):
+    seal_required_secrets(run_cli, example, tmp_path)
+    store = example / "flux/sealed-secrets/production"
+    (store / "default.vm-ssh-key.yaml").unlink()
+    result = run_cli("--repo", str(example), "verify", "--offline")
+    assert result.exit_code == 4
+    assert (
+        f"{store / 'kustomization.yaml'}: resources lists default.vm-ssh-key.yaml, which does not exist; "
+        "kustomize build fails"
+    ) in result.stderr
