@@ -7,12 +7,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from gitopsctl.errors import Interrupted, OperationFailed
+from gitopsctl.signals import interrupts_deferred
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -150,32 +150,6 @@ class _Original:
             with contextlib.suppress(OSError):  # not empty: something else lives there now
                 folder.rmdir()
         return True
-
-
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block is done, then deliver them.
-
-    For the short stretches that must not stop half-way: starting a child (an interrupt inside
-    fork left logging's lock held and every later child hung), restoring files, unlocking.
-    Only the main thread can set handlers; elsewhere the block runs as it is.
-    """
-    import threading  # noqa: PLC0415 - only around writes and children: off the sealing path
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    for number in previous:
-        signal.signal(number, lambda number, _frame: received.append(number))
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        if received:
-            signal.raise_signal(received[0])
 
 
 @contextlib.contextmanager

@@ -11,13 +11,16 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsctl.errors import ToolFailed, ToolMissing, ToolTimedOut
 from gitopsctl.redaction import redact, register_secret
+from gitopsctl.signals import interrupts_deferred
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -78,40 +81,48 @@ class Runner:
         argv = (program, *args)
         self._announce(argv, secret_env, stdin)
         self.spawn_count += 1
-        running = sh.Command(executable)(
-            *args,
-            _in=stdin,
-            _env=self._environment({**(env or {}), **secret_env}),
-            _ok_code=list(range(256)),
-            _tty_out=False,
-            _bg=True,
-            _bg_exc=False,
-            _cwd=os.fspath(cwd) if cwd is not None else None,
-            _log_msg=lambda *_: program,
-        )
-        # Our own timer rather than sh's _timeout, which polls and adds ~0.1 s to every call.
         expired = threading.Event()
-
-        def expire() -> None:
-            expired.set()
-            _kill(running, wait=False)
-
-        timer = threading.Timer(limit, expire)
-        timer.daemon = True
-        timer.start()
+        running = None
+        timer = None
         try:
+            # No interrupt inside the fork: one that landed in logging's at-fork hook left the
+            # module lock held, and every later child (the restore's too) hung for good.
+            with interrupts_deferred():
+                running = sh.Command(executable)(
+                    *args,
+                    _in=stdin,
+                    _env=self._environment({**(env or {}), **secret_env}),
+                    _ok_code=list(range(256)),
+                    _tty_out=False,
+                    _bg=True,
+                    _bg_exc=False,
+                    _cwd=os.fspath(cwd) if cwd is not None else None,
+                    _log_msg=lambda *_: program,
+                )
+
+            # Our own timer rather than sh's _timeout, which polls and adds ~0.1 s to every call.
+            def expire(child: Any = running) -> None:
+                expired.set()
+                _stop(child, signal.SIGTERM)
+
+            timer = threading.Timer(limit, expire)
+            timer.daemon = True
+            timer.start()
             running.wait()
         except KeyboardInterrupt:
-            # Ctrl-C reaches the whole process group, but a child in its own group must not
-            # outlive us half-way through (a push, a helm upgrade).
-            _kill(running)
+            # The child must not outlive us half-way through (a push, a helm upgrade), nor be
+            # killed before it can clean up (git removes its lock files on SIGINT and SIGTERM).
+            if running is not None:
+                with interrupts_deferred():
+                    _stop(running, signal.SIGINT)
             raise
         except sh.SignalException as exc:
             if expired.is_set():
                 raise ToolTimedOut(program, limit) from None
             raise ToolFailed(program, -int(getattr(exc, "exit_code", 1)), "killed by a signal") from None
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
         if expired.is_set():
             raise ToolTimedOut(program, limit)
         finished = running
@@ -178,12 +189,25 @@ def _quiet_sh_logging() -> None:
     logging.getLogger("sh").setLevel(logging.WARNING)
 
 
-def _kill(running: Any, *, wait: bool = True) -> None:
-    with contextlib.suppress(Exception):
-        running.kill()
-    if wait:
-        with contextlib.suppress(Exception):
-            running.wait(timeout=5)
+STOP_GRACE_SECONDS = 3.0
+
+
+def _stop(running: Any, first: signal.Signals) -> None:
+    """Ask the child to stop (``first``, then SIGTERM), each with a bounded wait; SIGKILL only
+    for a child that ignored both, so it cannot hold up the command for ever."""
+    for number in dict.fromkeys((first, signal.SIGTERM, signal.SIGKILL)):
+        if not _alive(running):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            running.signal(number)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while _alive(running) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _alive(running: Any) -> bool:
+    alive, _ = running.process.is_alive()
+    return bool(alive)
 
 
 def _decode(data: bytes | str | None) -> str:
