@@ -25,8 +25,8 @@ class Git:
         env = {"GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "GIT_PAGER": "cat", "LC_ALL": "C"}
         return self.runner.run("git", args, cwd=self.repo, env=env, timeout=timeout, stdin=stdin).stdout
 
-    def remote_head(self, remote: str, branch: str) -> str:
-        output = self.run("ls-remote", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
+    def remote_head(self, remote: str, branch: str, *, timeout: float = NETWORK_TIMEOUT) -> str:
+        output = self.run("ls-remote", remote, f"refs/heads/{branch}", timeout=timeout)
         return output.split()[0] if output.strip() else ""
 
     def remote_url(self, remote: str) -> str | None:

@@ -9,10 +9,16 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gitopsctl.errors import InputError, OperationFailed, ToolFailed
+from gitopsctl.files import LOCK_NAME, git_directory
 from gitopsctl.git import COMMIT_FORMAT, NETWORK_TIMEOUT, Commit, Git, parse_commits
 
+# After an interrupted push the remote is asked what it has: briefly, the operator is waiting.
+REMOTE_QUESTION_TIMEOUT = 20.0
+# Revert of a revert of a revert…: followed this far, which no real history reaches.
+MAX_REVERT_CHAIN = 8
 SHA_PATTERN = re.compile(r"^[0-9a-fA-F]{4,40}$")
 TRAILER = "Rollback-Of"
 IMAGE_POLICY_MARKER = '"$imagepolicy"'
@@ -37,6 +43,9 @@ class Target:
     files: list[str]
     image_bump: bool
     image_bump_reason: str
+    # The clean HEAD (equal to the remote's) that preflight started from: what an interrupted
+    # rollback returns to.
+    head: str
 
     @property
     def mainline(self) -> int | None:
@@ -106,7 +115,7 @@ class Rollback:
             if f
         ]
         bump, reason = self._classify(commit)
-        return Target(commit, files, bump, reason)
+        return Target(commit, files, bump, reason, head=local)
 
     def _rev(self, ref: str) -> str:
         return self.git.run("rev-parse", "--verify", ref).strip()
@@ -123,11 +132,14 @@ class Rollback:
         (commit,) = parse_commits(self.git.run("show", "-s", f"--format={COMMIT_FORMAT}", full))
         return commit
 
-    def _reverted_by(self, sha: str) -> str:
+    def _reverted_by(self, sha: str, depth: int = 0) -> str:
+        """The commit that reverts ``sha`` and is still in effect; "" when ``sha`` is live (never
+        reverted, or its revert was itself reverted: a "revert of the revert" made it live again)."""
         for pattern in (f"{TRAILER}: {sha}", f"This reverts commit {sha}"):
             found = self.git.run("log", "HEAD", "--format=%H", "-F", f"--grep={pattern}", "-n", "1").strip()
             if found:
-                return found
+                undone = depth < MAX_REVERT_CHAIN and self._reverted_by(found, depth + 1)
+                return "" if undone else found
         return ""
 
     def _classify(self, commit: Commit) -> tuple[bool, str]:
@@ -165,14 +177,43 @@ class Rollback:
         except ToolFailed:
             self.git.run("reset", "--quiet", "--merge")
 
-    def restore(self, original_head: str) -> None:
-        """Return to ``original_head`` after an interruption before the push."""
+    def restore(self, original_head: str, locks_before: set[Path]) -> list[str]:
+        """Return to ``original_head`` exactly, as preflight found it (a clean tree): a revert or
+        rebase in progress abandoned, the index and work tree reset. Lock files that git
+        children of this command left (an interrupted git cannot always remove its own) go
+        first; locks that were there before are someone else's and stay.
+
+        Returns what is still not as it was (empty when the restore is complete).
+        """
+        for lock in lock_files(self.git.repo) - locks_before:
+            with contextlib.suppress(OSError):
+                lock.unlink()
+        git_dir = git_directory(self.git.repo)
+        if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+            with contextlib.suppress(ToolFailed):
+                self.git.run("rebase", "--abort")
         self.abort_quietly()
-        self.git.run("reset", "--quiet", "--keep", original_head)
+        left = []
+        try:
+            self.git.run("reset", "--quiet", "--hard", original_head)
+        except ToolFailed as error:
+            left.append(f"git reset --hard {original_head[:8]} failed ({error})")
+        if self.head() != original_head:
+            left.append(f"HEAD is {self.head()[:8]}, not {original_head[:8]}")
+        if self.git.run("status", "--porcelain", "--untracked-files=no").strip():
+            left.append("the work tree has changes")
+        return left
 
     def abort_quietly(self) -> None:
         with contextlib.suppress(ToolFailed):
             self.git.run("revert", "--abort")
+
+    def remote_has(self, sha: str) -> bool | None:
+        """Whether the remote branch points at ``sha`` now; None when the remote cannot be asked."""
+        try:
+            return self.git.remote_head(self.remote, self.branch, timeout=REMOTE_QUESTION_TIMEOUT) == sha
+        except OperationFailed:
+            return None
 
     def push(self) -> tuple[str, bool]:
         """Push without force; if the remote moved, rebase the one revert commit and retry once.
@@ -208,6 +249,13 @@ class Rollback:
 
     def _push(self) -> None:
         self.git.run("push", self.remote, f"HEAD:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
+
+
+def lock_files(repo: Path) -> set[Path]:
+    """git's lock files (index.lock, HEAD.lock, refs/…/x.lock), not gitopsctl's own."""
+    git_dir = git_directory(repo)
+    found = {path for path in git_dir.glob("*.lock") if path.name != LOCK_NAME}
+    return found | set((git_dir / "refs").rglob("*.lock"))
 
 
 def revert_message(commit: Commit, reason: str) -> str:

@@ -7,17 +7,19 @@ rollback runs from Python as well as from the CLI.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from gitopsctl.config import Config
-from gitopsctl.errors import Exit, ExitCode
+from gitopsctl.errors import Interrupted
 from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
 from gitopsctl.flux.reconcile import request_sync
 from gitopsctl.flux.verification import judge
 from gitopsctl.git import Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
-from gitopsctl.rollback.revert import RevertConflict, Rollback, Target
+from gitopsctl.rollback.revert import RevertConflict, Rollback, Target, lock_files
+from gitopsctl.signals import interrupts_deferred
 
 
 @dataclass
@@ -43,8 +45,11 @@ class RollbackFlow:
         )
 
     def preflight(self, sha: str, *, dry_run: bool) -> Target:
-        with self.progress.step("checking the repository"):
-            return self.rollback.preflight(sha, fetch=not dry_run)
+        try:
+            with self.progress.step("checking the repository"):
+                return self.rollback.preflight(sha, fetch=not dry_run)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted while checking: nothing was changed or pushed") from None
 
     def show(self, target: Target) -> None:
         commit = target.commit
@@ -81,8 +86,9 @@ class RollbackFlow:
 
     def execute(self, target: Target, *, push: bool) -> str | None:
         """Guard, revert, push and request reconciliation; the pushed commit (None with --no-push)."""
-        original = self.rollback.head()
-        pushed = False
+        original = target.head
+        locks_before = lock_files(self.repo)
+        stage = Stage.LOCAL
         try:
             if target.image_bump and not self.keep_automation:
                 self._guard(target)
@@ -93,23 +99,22 @@ class RollbackFlow:
             if not push:
                 self.progress.info(f"  revert commit {revert[:8]} made locally (--no-push); push it with git push")
                 return None
+            stage = Stage.PUSHING
             with self.progress.step("pushing (no force)"):
                 head, rebased = self.rollback.push()
-            pushed = True
+            stage = Stage.PUSHED
             if rebased:
                 self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
             self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
-        except KeyboardInterrupt:
-            self._interrupted(original, pushed)
-        except RevertConflict:
-            # Back to exactly where we started: no pin commit, no suspended automation.
-            self.rollback.restore(original)
-            self._resume_automation()
-            raise
-        try:
             request_sync(self.kube, self.progress)
         except KeyboardInterrupt:
-            self._interrupted(original, pushed=True)
+            with interrupts_deferred(deliver=False):  # a second Ctrl-C must not cut the clean-up short
+                self._interrupted(original, locks_before, stage)
+        except RevertConflict:
+            # Back to exactly where we started: no pin commit, no suspended automation.
+            self.rollback.restore(original, locks_before)
+            self._resume_automation()
+            raise
         self._explain_resume()
         return head
 
@@ -162,15 +167,42 @@ class RollbackFlow:
                 "ImageUpdateAutomation once a fixed image is tagged"
             )
 
-    def _interrupted(self, original: str, pushed: bool) -> None:
-        if pushed:
-            self.progress.failure(
-                f"interrupted after the push: {self.rollback.head()[:8]} is on "
-                f"{self.config.github.branch}; Flux applies it at its next sync "
-                "(gitopsctl sync --wait to do it now)"
+    def _interrupted(self, original: str, locks_before: set[Path], stage: Stage) -> None:
+        """Say what is true after Ctrl-C, asking the remote when the push may have landed.
+
+        Automation is resumed only when the revert is certainly not on the remote: resuming it
+        after the push would re-bump the image the rollback removed.
+        """
+        branch = self.config.github.branch
+        revert = self.rollback.head()
+        if stage is Stage.PUSHING:
+            self.progress.info("  interrupted during the push: asking the remote what it has")
+            on_remote = self.rollback.remote_has(revert)
+            if on_remote is None:
+                raise Interrupted(
+                    f"interrupted: push state unknown; check with git fetch (the revert commit {revert[:8]} "
+                    "stays local, image automation stays as it is)"
+                )
+            stage = Stage.PUSHED if on_remote else Stage.LOCAL
+        if stage is Stage.PUSHED:
+            self._explain_resume()
+            raise Interrupted(
+                f"interrupted after the push: {revert[:8]} is on {self.rollback.remote}/{branch}; Flux applies it "
+                "at its next sync (gitopsctl sync --wait to do it now)"
             )
-        else:
-            self.rollback.restore(original)
-            self._resume_automation()
-            self.progress.failure(f"interrupted before the push: the repository is back at {original[:8]}")
-        raise Exit(ExitCode.INTERRUPTED)
+        left = self.rollback.restore(original, locks_before)
+        if left:
+            raise Interrupted(
+                f"interrupted: nothing was pushed, but the repository is not back at {original[:8]}: "
+                f"{'; '.join(left)}; fix it with git status (then git reset --hard {original[:8]})"
+            )
+        self._resume_automation()
+        raise Interrupted(f"interrupted: nothing was pushed; the repository is back at {original[:8]}")
+
+
+class Stage(Enum):
+    """How far a rollback got, which decides what an interruption leaves."""
+
+    LOCAL = "nothing has left this clone"
+    PUSHING = "the push may or may not have landed"
+    PUSHED = "the revert is on the remote"

@@ -200,6 +200,18 @@ def test_already_reverted(run_cli, world, git_world):
     assert f"{bad[:8]} was already reverted by" in result.stderr
 
 
+def test_a_commit_made_live_again_by_a_revert_of_its_revert_can_be_rolled_back(run_cli, world, git_world):
+    """It said "already reverted: nothing to do" while the commit was live again."""
+    bad = change_replicas(git_world, 5)
+    push(git_world.clone)
+    assert rollback(run_cli, git_world, bad, "--no-wait").exit_code == 0
+    git(git_world.clone, "revert", "--no-edit", "HEAD")  # someone brings it back
+    push(git_world.clone)
+    result = rollback(run_cli, git_world, bad, "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    assert "replicas: 5" not in (git_world.clone / DEPLOYMENT).read_text()
+
+
 def test_remote_moved_during_the_push_is_rebased_and_retried(run_cli, world, git_world):
     bad = change_replicas(git_world, 5)
     push(git_world.clone)
@@ -283,7 +295,7 @@ def test_interrupt_before_the_push_restores_head(world, git_world, cluster):
         _, stderr = process.communicate(timeout=30)
         pytest.fail(f"still running 30 s after Ctrl-C:\n{stderr}")
     assert process.returncode == 130, stderr
-    assert "interrupted before the push: the repository is back at" in stderr
+    assert stderr.splitlines()[-1] == f"✗ interrupted: nothing was pushed; the repository is back at {bad[:8]}"
     assert snapshot(git_world) == before
 
 
