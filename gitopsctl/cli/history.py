@@ -26,7 +26,10 @@ def history(app: Application, count: int, output: str) -> None:
     paths = cluster_paths(app)
     git = Git(app.runner, app.repo)
     commits = parse_commits(git.run("log", f"-n{count}", f"--format={COMMIT_FORMAT}", "--", *paths))
-    bots = {a for m in automation_manifests(app.repo) for a in (m.author_name, m.author_email) if a}
+    manifests, unreadable = automation_manifests(app.repo)
+    for problem in unreadable:
+        app.terminal.warning(f"{problem.message}: image automation commits may not be marked")
+    bots = {a for m in manifests for a in (m.author_name, m.author_email) if a}
     applied = applied_commit(app)
     rows: list[dict[str, Any]] = []
     for commit in commits:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from gitopsctl.cli.common import pass_app, timeout_option
-from gitopsctl.errors import Exit, ExitCode
+from gitopsctl.errors import Exit, ExitCode, Interrupted
+from gitopsctl.signals import interrupts_deferred
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
@@ -53,17 +54,29 @@ def rollback(
         keep_automation=keep_automation,
         pin_in_git=pin_in_git,
     )
-    target = flow.preflight(sha, dry_run=dry_run)
-    flow.show(target)
-    if dry_run:
-        flow.show_plan(target, no_push=no_push)
-        return
+    try:
+        target = flow.preflight(sha, dry_run=dry_run)
+        flow.show(target)
+        if dry_run:
+            flow.show_plan(target, no_push=no_push)
+            return
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted before anything changed: nothing was pushed") from None
+    # From here an interruption is the flow's to report: it knows what was pushed.
     try:
         pushed = flow.execute(target, push=not no_push)
-    finally:
+    except BaseException:
+        with interrupts_deferred(deliver=False):  # the command is ending with its own message
+            app.terminal.summary()
+        raise
+    try:
         app.terminal.summary()
-    if pushed is None or no_wait:
-        return
-    report = flow.wait(pushed, timeout)
+        if pushed is None or no_wait:
+            return
+        report = flow.wait(pushed, timeout)
+    except KeyboardInterrupt:
+        if pushed is None:
+            raise Interrupted("interrupted after the revert commit was made (locally, --no-push)") from None
+        raise flow.interrupted_after_the_push(pushed) from None
     if not report.healthy:
         raise Exit(ExitCode.UNHEALTHY)

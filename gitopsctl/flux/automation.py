@@ -11,10 +11,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitopsctl.errors import InputError
 from gitopsctl.files import FileChanges
 from gitopsctl.flux.objects import IMAGE_UPDATE_AUTOMATION
 from gitopsctl.kube import Kube
-from gitopsctl.yamlfiles import load_yaml_documents, round_trip, yaml_files
+from gitopsctl.yamlfiles import load_yaml_documents, read_text, round_trip, yaml_files
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,21 @@ class AutomationManifest:
     suspend_declared: bool | None
 
 
-def automation_manifests(repo: Path) -> list[AutomationManifest]:
+def automation_manifests(repo: Path) -> tuple[list[AutomationManifest], list[InputError]]:
+    """The ImageUpdateAutomations in the repository, and the files that mention one but cannot
+    be read (each as the error that says why): the caller decides whether those may be skipped."""
     found = []
+    unreadable = []
     for path in yaml_files(repo):
         text = path.read_text(encoding="utf-8", errors="replace")
         if "ImageUpdateAutomation" not in text:
             continue
-        for document in load_yaml_documents(text, str(path)):
+        try:
+            documents = load_yaml_documents(text, str(path.relative_to(repo)))
+        except InputError as error:
+            unreadable.append(error)
+            continue
+        for document in documents:
             if not isinstance(document, dict) or document.get("kind") != "ImageUpdateAutomation":
                 continue
             metadata = document.get("metadata") or {}
@@ -49,7 +58,7 @@ def automation_manifests(repo: Path) -> list[AutomationManifest]:
                     spec.get("suspend") if "suspend" in spec else None,
                 )
             )
-    return found
+    return found, unreadable
 
 
 def suspend_in_cluster(kube: Kube, namespace: str) -> list[str]:
@@ -75,7 +84,7 @@ def suspend_in_git(manifests: list[AutomationManifest], repo: Path) -> list[Path
     changes = FileChanges()
     for manifest in manifests:
         yaml = round_trip()
-        documents = list(yaml.load_all(manifest.path.read_text(encoding="utf-8")))
+        documents = list(yaml.load_all(read_text(manifest.path)))
         touched = False
         for document in documents:
             if (

@@ -11,7 +11,7 @@ from enum import Enum
 from pathlib import Path
 
 from gitopsctl.config import Config
-from gitopsctl.errors import Interrupted
+from gitopsctl.errors import InputError, Interrupted
 from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
 from gitopsctl.flux.reconcile import request_sync
 from gitopsctl.flux.verification import judge
@@ -33,9 +33,12 @@ class RollbackFlow:
     keep_automation: bool
     pin_in_git: bool
     suspended: list[str] = field(default_factory=list)
+    # git's lock files when preflight found the clone clean: any others after an interruption
+    # are this command's children's.
+    locks_before: set[Path] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.manifests = automation_manifests(self.repo)
+        self.manifests, self.unreadable_automation = automation_manifests(self.repo)
         authors = {m.author_name for m in self.manifests} | {m.author_email for m in self.manifests}
         self.rollback = Rollback(
             self.git,
@@ -45,11 +48,23 @@ class RollbackFlow:
         )
 
     def preflight(self, sha: str, *, dry_run: bool) -> Target:
-        try:
-            with self.progress.step("checking the repository"):
-                return self.rollback.preflight(sha, fetch=not dry_run)
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted while checking: nothing was changed or pushed") from None
+        self._check_automation_readable(dry_run=dry_run)
+        with self.progress.step("checking the repository"):
+            target = self.rollback.preflight(sha, fetch=not dry_run)
+        self.locks_before = lock_files(self.repo)
+        return target
+
+    def _check_automation_readable(self, *, dry_run: bool) -> None:
+        """An ImageUpdateAutomation that cannot be read hides who commits image bumps and what
+        to suspend: a dry run warns and goes on; a rollback that guards automation refuses."""
+        for problem in self.unreadable_automation:
+            if dry_run or self.keep_automation:
+                self.progress.warning(f"{problem.message}: image automation commits may not be recognised")
+                continue
+            raise InputError(
+                f"{problem.message}: the rollback cannot tell image automation commits or hold the automation back",
+                hint="fix that file, or pass --keep-automation to roll back without guarding it",
+            )
 
     def show(self, target: Target) -> None:
         commit = target.commit
@@ -87,7 +102,6 @@ class RollbackFlow:
     def execute(self, target: Target, *, push: bool) -> str | None:
         """Guard, revert, push and request reconciliation; the pushed commit (None with --no-push)."""
         original = target.head
-        locks_before = lock_files(self.repo)
         stage = Stage.LOCAL
         try:
             if target.image_bump and not self.keep_automation:
@@ -107,15 +121,15 @@ class RollbackFlow:
                 self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
             self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
             request_sync(self.kube, self.progress)
+            self._explain_resume()
         except KeyboardInterrupt:
             with interrupts_deferred(deliver=False):  # a second Ctrl-C must not cut the clean-up short
-                self._interrupted(original, locks_before, stage)
+                self._interrupted(original, stage)
         except RevertConflict:
             # Back to exactly where we started: no pin commit, no suspended automation.
-            self.rollback.restore(original, locks_before)
+            self.rollback.restore(original, self.locks_before)
             self._resume_automation()
             raise
-        self._explain_resume()
         return head
 
     def wait(self, pushed: str, timeout: float):
@@ -167,13 +181,12 @@ class RollbackFlow:
                 "ImageUpdateAutomation once a fixed image is tagged"
             )
 
-    def _interrupted(self, original: str, locks_before: set[Path], stage: Stage) -> None:
+    def _interrupted(self, original: str, stage: Stage) -> None:
         """Say what is true after Ctrl-C, asking the remote when the push may have landed.
 
         Automation is resumed only when the revert is certainly not on the remote: resuming it
         after the push would re-bump the image the rollback removed.
         """
-        branch = self.config.github.branch
         revert = self.rollback.head()
         if stage is Stage.PUSHING:
             self.progress.info("  interrupted during the push: asking the remote what it has")
@@ -186,11 +199,8 @@ class RollbackFlow:
             stage = Stage.PUSHED if on_remote else Stage.LOCAL
         if stage is Stage.PUSHED:
             self._explain_resume()
-            raise Interrupted(
-                f"interrupted after the push: {revert[:8]} is on {self.rollback.remote}/{branch}; Flux applies it "
-                "at its next sync (gitopsctl sync --wait to do it now)"
-            )
-        left = self.rollback.restore(original, locks_before)
+            raise self.interrupted_after_the_push(revert)
+        left = self.rollback.restore(original, self.locks_before)
         if left:
             raise Interrupted(
                 f"interrupted: nothing was pushed, but the repository is not back at {original[:8]}: "
@@ -198,6 +208,12 @@ class RollbackFlow:
             )
         self._resume_automation()
         raise Interrupted(f"interrupted: nothing was pushed; the repository is back at {original[:8]}")
+
+    def interrupted_after_the_push(self, revert: str) -> Interrupted:
+        return Interrupted(
+            f"interrupted after the push: {revert[:8]} is on {self.rollback.remote}/{self.config.github.branch}; "
+            "Flux applies it at its next sync (gitopsctl sync --wait to do it now)"
+        )
 
 
 class Stage(Enum):

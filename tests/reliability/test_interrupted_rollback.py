@@ -192,8 +192,8 @@ def interrupt_rollbacks(world, git_world, cluster, iterations: int) -> dict[str,
         elif last == f"✗ interrupted: nothing was pushed; the repository is back at {target[:8]}":
             ending = "nothing pushed"
             assert head == remote == target, stderr
-        elif last == "✗ interrupted while checking: nothing was changed or pushed":
-            ending = "while checking"
+        elif last == "✗ interrupted before anything changed: nothing was pushed":
+            ending = "before anything changed"
             assert head == remote == target, stderr
         else:
             pytest.fail(f"exit {process.returncode}, an ending that is not one of the promised ones:\n{stderr}")
