@@ -15,6 +15,7 @@ from typing import Any
 from gitopsctl.errors import InputError
 from gitopsctl.files import FileChanges
 from gitopsctl.flux.objects import DEFAULT_COMPONENTS, IMAGE_AUTOMATION_COMPONENTS
+from gitopsctl.yamlfiles import read_text
 
 CONFIG_FILE = "gitopsctl.toml"
 # Where cluster folders are looked for when neither --clusters-dir nor cluster.clusters_dir says:
@@ -106,7 +107,7 @@ def load_config(repo: Path) -> Config:
             )
         return Config()
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})", hint="fix the syntax and run again") from None
     except OSError as exc:
@@ -179,7 +180,7 @@ def pin_fingerprint(repo: Path, cluster: str, fingerprint: str, changes: FileCha
     import tomlkit
 
     path = repo / CONFIG_FILE
-    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    document = tomlkit.parse(read_text(path)) if path.is_file() else tomlkit.document()
     section = document.get("sealed_secrets")
     if section is None:
         section = tomlkit.table()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitopsctl.errors import InputError
+from gitopsctl.shapes import check_shapes, kind_of
 
 if TYPE_CHECKING:
     # Writing a SealedSecret needs no path: pathlib (~3 ms with urllib.parse) loads with the walker.
@@ -113,26 +114,100 @@ def _load_kustomization(path: Path) -> tuple[Any, Any, str]:
     return yaml, document, byte_order_mark
 
 
-def kind_of(value: Any) -> str:
-    """What YAML read, in words for an error message (never the value itself)."""
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, bool):  # before int: YAML's true is a bool, and a bool is an int
-        return "a boolean"
-    for kind, words in ((str, "a string"), (int | float, "a number"), (dict, "a mapping"), (list, "a list")):
-        if isinstance(value, kind):
-            return words
-    return type(value).__name__
+def read_text(path: Path, what: str = "") -> str:
+    """A file the operator wrote, as text: not UTF-8, or unreadable, is one line naming it."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{what or path}: not UTF-8 text", hint="save it as UTF-8 and run again") from None
+    except OSError as error:
+        raise InputError(f"{what or path}: cannot be read ({error.strerror})", hint="check the path") from None
 
 
-def load_yaml_documents(text: str, source: str) -> list[object]:
-    """All documents of a YAML (or JSON) stream, as plain dicts and lists."""
+def read_manifests(path: Path) -> list[object]:
+    """The documents of one manifest file, through the one loader."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror})", hint="check the path") from None
+    return load_yaml_documents(raw, str(path))
+
+
+# Past this many values once aliases are expanded, a document is an alias bomb, not a manifest
+# (a 1.6 KB one grew past 2.5 GB and ended in a raw traceback).
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def load_yaml_documents(text: str | bytes, source: str) -> list[object]:
+    """All documents of a YAML (or JSON) stream, as plain dicts and lists: the one loader.
+
+    Bytes that are not UTF-8 are refused naming ``source``; loading is bounded against alias
+    loops and alias bombs; every Kubernetes object is held against the shapes of the fields
+    gitopsctl reads, so no reader meets `metadata: true` unprepared.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: not UTF-8 text", hint="save it as UTF-8 and run again") from None
+    if text.lstrip().startswith("{"):
+        import json  # noqa: PLC0415 - JSON needs no YAML parser, which keeps large batches fast
+
+        try:
+            documents = [json.loads(text)]
+        except (json.JSONDecodeError, RecursionError):
+            documents = _load_yaml(text, source)
+    else:
+        documents = _load_yaml(text, source)
+    for document in documents:
+        _check_expansion(document, source)
+        check_shapes(document, source)
+    return documents
+
+
+def _load_yaml(text: str, source: str) -> list[object]:
     from ruamel.yaml import YAML
 
     try:
         return [document for document in YAML(typ="safe", pure=True).load_all(text) if document is not None]
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to read", hint="fix it and run again") from None
     except Exception as exc:  # ruamel raises many YAMLError subclasses
         raise InputError(f"{source}: not valid YAML or JSON ({type(exc).__name__})") from None
+
+
+def _check_expansion(document: object, source: str) -> None:
+    """Refuse a document whose aliases refer to themselves or expand past MAX_EXPANDED_VALUES.
+
+    Aliased nodes are shared objects, so the expanded size is counted once per object
+    (memoised), without ever expanding it.
+    """
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+    stack: list[tuple[object, bool]] = [(document, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        identity = id(node)
+        children = list(node.values()) if isinstance(node, dict) else node
+        if children_done:
+            in_progress.discard(identity)
+            total = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if total > MAX_EXPANDED_VALUES:
+                raise InputError(
+                    f"{source}: YAML aliases expand to over {MAX_EXPANDED_VALUES:,} values (an alias bomb)",
+                    hint="write the values out, or use fewer nested aliases",
+                )
+            sizes[identity] = total
+            continue
+        if identity in sizes:
+            continue
+        if identity in in_progress:
+            raise InputError(f"{source}: a YAML alias refers to itself (an endless loop)", hint="fix it and run again")
+        in_progress.add(identity)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children)
 
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)

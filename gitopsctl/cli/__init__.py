@@ -50,6 +50,12 @@ class RootGroup(LazyGroup):
             raise
         except (click.exceptions.ClickException, click.exceptions.Exit):
             raise
+        except OSError as error:  # a path the operator named or a file system that refused: not a bug
+            from gitopsctl.redaction import redact
+
+            where = f"{error.filename}: " if error.filename else ""
+            _terminal(ctx).failure(redact(f"{where}{error.strerror or error}: check the path and its permissions"))
+            ctx.exit(ExitCode.FAILED)
         except Exception as error:  # the last line of defence: one redacted line
             _report_bug(ctx, error)
             ctx.exit(ExitCode.FAILED)

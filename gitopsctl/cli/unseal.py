@@ -38,9 +38,9 @@ def unseal(app: Application, source: str, private_keys: tuple[str, ...], output:
     from gitopsctl.yamlfiles import dump_all, load_yaml_documents
 
     keys = load_private_keys([(path, read_file_bytes(path, "--private-key")) for path in private_keys])
-    text = sys.stdin.read() if source == "-" else read_file_bytes(source, "sealed secret file").decode()
+    raw = sys.stdin.buffer.read() if source == "-" else read_file_bytes(source, "sealed secret file")
     where = "stdin" if source == "-" else source
-    documents = [d for d in load_yaml_documents(text, where) if isinstance(d, dict)]
+    documents = [d for d in load_yaml_documents(raw, where) if isinstance(d, dict)]
     items: list[dict[str, object]] = []
     for document in documents:
         inner = document.get("items") if document.get("kind") == "List" else [document]

@@ -10,7 +10,14 @@ from typing import Any
 from gitopsctl.flux import graph
 from gitopsctl.flux.objects import FluxObject, repository_path
 from gitopsctl.sealing.scope import Scope
-from gitopsctl.yamlfiles import KUSTOMIZATION, KUSTOMIZATION_NAMES, kustomization_file, load_yaml_documents, yaml_files
+from gitopsctl.yamlfiles import (
+    KUSTOMIZATION,
+    KUSTOMIZATION_NAMES,
+    kustomization_file,
+    read_manifests,
+    read_text,
+    yaml_files,
+)
 
 IMAGE_POLICY_MARKER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}')
 KNOWN_HOSTS_OPTION = re.compile(r"UserKnownHostsFile=[\"']?([^\s\"']+)")
@@ -83,7 +90,7 @@ def load_documents(root: Path) -> list[Document]:
     for path in yaml_files(root):
         if path.name == KUSTOMIZATION:
             continue
-        for item in load_yaml_documents(path.read_text(encoding="utf-8"), str(path)):
+        for item in read_manifests(path):
             if isinstance(item, dict):
                 documents.append(Document(path, item))
     return documents
@@ -126,7 +133,9 @@ def check_repository(repo: Path, cluster_path: str) -> OfflineReport:
     return report
 
 
-def _applied_documents(directory: Path, report: OfflineReport) -> list[Document]:
+def _applied_documents(
+    directory: Path, report: OfflineReport, visiting: frozenset[Path] = frozenset()
+) -> list[Document]:
     """What kustomize builds from ``directory``: the files its kustomization file lists (folders
     followed), or, without one, every manifest under it as Flux generates. A listed file that
     does not exist fails the build; a SealedSecret in a file left unlisted is never applied."""
@@ -134,25 +143,26 @@ def _applied_documents(directory: Path, report: OfflineReport) -> list[Document]
     if not path.is_file():
         return [d for d in load_documents(directory) if not _is_kustomize_config(d)]
     documents: list[Document] = []
-    listing = load_yaml_documents(path.read_text(encoding="utf-8-sig"), str(path))
+    listing = read_manifests(path)
     entries = (listing[0].get("resources") if listing and isinstance(listing[0], dict) else None) or []
     reached: set[Path] = set()
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
             continue  # remote bases are kustomize's to fetch
-        target = (directory / entry).resolve()
-        if target.is_dir():
-            documents.extend(_applied_documents(target, report))
-            reached.update(target.rglob("*"))
-        elif target.is_file():
-            reached.add(target)
-            documents.extend(
-                Document(target, item)
-                for item in load_yaml_documents(target.read_text(encoding="utf-8"), str(target))
-                if isinstance(item, dict)
-            )
-        else:
+        try:
+            target = (directory / entry).resolve()
+            target.stat()
+        except OSError:  # missing, or a name no file system takes
             report.problems.append(f"{path}: resources lists {entry}, which does not exist; kustomize build fails")
+            continue
+        if target in visiting or target == directory.resolve():
+            report.problems.append(f"{path}: resources lists {entry}, which includes itself; kustomize build fails")
+        elif target.is_dir():
+            documents.extend(_applied_documents(target, report, visiting | {directory.resolve()}))
+            reached.update(target.rglob("*"))
+        else:
+            reached.add(target)
+            documents.extend(Document(target, item) for item in read_manifests(target) if isinstance(item, dict))
     for candidate in sorted(directory.glob("*.y*ml")):
         if candidate.resolve() in reached or candidate.name in KUSTOMIZATION_NAMES:
             continue
@@ -186,7 +196,7 @@ def _check_image_policies(report: OfflineReport, manifests: list[Document]) -> N
     policies = {f"{d.namespace('flux-system')}:{d.name}" for d in manifests if d.kind == "ImagePolicy"}
     seen: set[tuple[Path, str]] = set()
     for document in manifests:
-        for marker in IMAGE_POLICY_MARKER.findall(document.path.read_text(encoding="utf-8")):
+        for marker in IMAGE_POLICY_MARKER.findall(read_text(document.path)):
             policy = ":".join(marker.split(":")[:2])
             if (document.path, policy) in seen:
                 continue

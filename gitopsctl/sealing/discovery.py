@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gitopsctl.yamlfiles import load_yaml_documents, yaml_files
+from gitopsctl.yamlfiles import read_manifests, yaml_files
 
 
 def sealed_secret_files(root: Path) -> list[Path]:
@@ -23,5 +23,5 @@ def files_holding_sealed_secrets(paths: tuple[str, ...]) -> list[Path]:
 
 
 def sealed_secrets_in(path: Path) -> list[dict[str, Any]]:
-    documents = load_yaml_documents(path.read_text(encoding="utf-8"), str(path))
+    documents = read_manifests(path)
     return [d for d in documents if isinstance(d, dict) and d.get("kind") == "SealedSecret"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from gitopsctl.errors import InputError
 from gitopsctl.redaction import register_secret
-from gitopsctl.yamlfiles import kind_of
+from gitopsctl.shapes import kind_of
 
 MAX_SECRET_BYTES = 1024 * 1024  # the API server's limit on a Secret (etcd's object size)
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -12,7 +12,10 @@ from gitopsctl.files import FileChanges, repository_lock
 from gitopsctl.progress import Progress
 from gitopsctl.sealing.sealedsecret import identity, merge
 from gitopsctl.sealing.sources import CERT_FILENAME, ControllerAPI, trusted_certificate
-from gitopsctl.yamlfiles import Listing, dump_all, kustomization_listing, load_yaml_documents
+from gitopsctl.yamlfiles import Listing, dump_all, kustomization_listing, read_manifests
+
+# What ext4, XFS, Btrfs and APFS take for one file name.
+MAX_FILE_NAME_BYTES = 255
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,20 @@ class SealedSecretStore:
                     hint="keep one of them (or merge their keys) and run again",
                 )
             seen.add((namespace, name))
+            new = self.path_for(namespace, name)
+            if len(new.name.encode()) > MAX_FILE_NAME_BYTES:
+                raise InputError(
+                    f"Secret {namespace}/{name[:40]}…: its file name would be {len(new.name.encode())} bytes, "
+                    f"and file systems take {MAX_FILE_NAME_BYTES}",
+                    hint="give the Secret a shorter name (Kubernetes allows 253 characters, file names fewer)",
+                )
             path = self._existing(namespace, name)
             if path is not None and not force:
                 raise InputError(
                     f"{self.relative(path)} already exists",
                     hint="pass --force to replace it, or --merge-into it to add or replace single keys",
                 )
-            placements.append(Placement(sealed, path or self.path_for(namespace, name), replaces=path is not None))
+            placements.append(Placement(sealed, path or new, replaces=path is not None))
         return placements
 
     def _existing(self, namespace: str, name: str) -> Path | None:
@@ -103,7 +113,7 @@ class SealedSecretStore:
 def _holds(path: Path, namespace: str, name: str) -> bool | None:
     """Whether ``path`` is the SealedSecret ``namespace/name`` (None when it cannot be read as one)."""
     try:
-        documents = load_yaml_documents(path.read_text(encoding="utf-8"), str(path))
+        documents = read_manifests(path)
     except (OSError, UnicodeDecodeError, InputError):
         return None
     if len(documents) != 1 or not isinstance(documents[0], dict):
@@ -142,7 +152,7 @@ def store_certificate(
 def merge_into_file(path: Path, update: dict[str, Any]) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"--merge-into {path}: no such file")
-    documents = load_yaml_documents(path.read_text(encoding="utf-8"), str(path))
+    documents = read_manifests(path)
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise InputError(f"--merge-into {path}: expected exactly one SealedSecret")
     return merge(documents[0], update, str(path))

@@ -29,11 +29,7 @@ def seal_file(app: Application, source: str, namespace: str | None, **options: A
     raw = sys.stdin.buffer.read() if source == "-" else read_file_bytes(source, "secret file")
     register_secret(raw)
     where = "stdin" if source == "-" else source
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{where}: not UTF-8 text", hint="pass a Secret manifest in YAML or JSON") from None
-    secrets = secrets_from_manifests(_documents(text, where, load_yaml_documents), where)
+    secrets = secrets_from_manifests(load_yaml_documents(raw, where), where)
     for secret in secrets:
         if namespace and secret.namespace and secret.namespace != namespace:
             raise InputError(
@@ -42,17 +38,3 @@ def seal_file(app: Application, source: str, namespace: str | None, **options: A
             )
         secret.namespace = secret.namespace or namespace or ""
     seal_and_deliver(app, secrets, options)
-
-
-def _documents(text: str, where: str, load_yaml: Any) -> list[Any]:
-    import json
-
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        # JSON needs no YAML parser; this keeps large batches fast.
-        try:
-            return [json.loads(text)]
-        except json.JSONDecodeError:
-            pass
-    documents: list[Any] = load_yaml(text, where)
-    return documents

@@ -90,7 +90,13 @@ def collect_data(literals: tuple[str, ...], files: tuple[str, ...], env_files: t
         else:
             add(key, read_file_bytes(path, "--from-file"), f"--from-file {path}")
     for env_file in env_files:
-        env_text = read_file_bytes(env_file, "--from-env-file").decode()
+        try:
+            env_text = read_file_bytes(env_file, "--from-env-file").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"--from-env-file {env_file}: not UTF-8 text",
+                hint="save it as UTF-8, or seal binary values with --from-file KEY=PATH",
+            ) from None
         for env_key, env_value in parse_env_file(env_text, env_file).items():
             add(env_key, env_value, f"--from-env-file {env_file}")
     if not data:

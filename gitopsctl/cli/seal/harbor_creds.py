@@ -50,7 +50,11 @@ def harbor_creds(
     from gitopsctl.sealing.secret import DOCKER_CONFIG_JSON, Secret, docker_config_json
 
     if password_stdin:
-        password = sys.stdin.read().rstrip("\r\n")
+        try:
+            password = sys.stdin.buffer.read().decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            # Never echo the bytes: they are the password.
+            raise InputError("--password-stdin: the password is not UTF-8 text", hint="pipe it as UTF-8") from None
     else:
         password = click.prompt("Registry password", hide_input=True, confirmation_prompt=True, err=True)
     if not password:

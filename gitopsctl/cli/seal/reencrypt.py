@@ -30,7 +30,7 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
     from gitopsctl.files import FileChanges, repository_lock
     from gitopsctl.sealing.controller import checked_rotation
     from gitopsctl.sealing.discovery import files_holding_sealed_secrets
-    from gitopsctl.yamlfiles import rewrite_documents
+    from gitopsctl.yamlfiles import read_text, rewrite_documents
 
     api = controller_api(app, controller_url)
     # Read, rotate and rewrite each file while no other gitopsctl command writes the repository.
@@ -43,7 +43,7 @@ def reencrypt(app: Application, paths: tuple[str, ...], controller_url: str | No
                     return checked_rotation(document, api.rotate(document))
                 return None
 
-            text, count = rewrite_documents(path.read_text(encoding="utf-8"), str(path), rotate)
+            text, count = rewrite_documents(read_text(path), str(path), rotate)
             if count:
                 planned.append((path, text, count))
         changes = FileChanges()
