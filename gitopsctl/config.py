@@ -30,6 +30,8 @@ class GitHubConfig:
     owner: str = ""
     repository: str = ""
     branch: str = "main"
+    # The git remote of this clone that is the repository Flux pulls from.
+    remote: str = "origin"
     personal: bool = True
     hostname: str = "github.com"
     api_url: str = "https://api.github.com"
@@ -68,7 +70,7 @@ class SealedSecretsConfig:
     chart_repo: str = "https://bitnami.github.io/sealed-secrets"
     chart_name: str = "sealed-secrets"
     chart_version: str = "2.19.1"
-    # <secrets_dir>/<cluster>/<namespace>-<name>.yaml; the certificate sits beside them.
+    # <secrets_dir>/<cluster>/<namespace>.<name>.yaml; the certificate sits beside them.
     secrets_dir: str = "flux/sealed-secrets"
     cert_fingerprints: dict[str, str] = field(default_factory=dict)
 

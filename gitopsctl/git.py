@@ -9,8 +9,6 @@ from pathlib import Path
 from gitopsctl.errors import InputError, ToolFailed
 from gitopsctl.runner import Runner
 
-# The remote gitopsctl pulls from and pushes to: where flux bootstrap put the repository.
-ORIGIN = "origin"
 GIT_TIMEOUT = 60.0
 NETWORK_TIMEOUT = 120.0
 

@@ -49,6 +49,7 @@ class BootstrapSettings:
     owner: str
     repository: str
     branch: str
+    remote: str
     personal: bool
     hostname: str
     path: str
@@ -91,6 +92,7 @@ class BootstrapSettings:
             owner=chosen_owner,
             repository=chosen_repository,
             branch=branch or github.branch,
+            remote=github.remote,
             personal=github.personal if personal is None else personal,
             hostname=github.hostname,
             path=path,

@@ -34,7 +34,7 @@ from gitopsctl.flux.cluster import read_state
 from gitopsctl.flux.health import Expectations, evaluate
 from gitopsctl.flux.offline import check_repository
 from gitopsctl.flux.verification import judge
-from gitopsctl.git import ORIGIN, Git, Pull
+from gitopsctl.git import Git, Pull
 from gitopsctl.kube import Kube
 from gitopsctl.prerequisites import Check, Prerequisites
 from gitopsctl.progress import Progress
@@ -78,7 +78,7 @@ class BootstrapFlow:
 
     def check_repository(self) -> None:
         """The clone must be able to pull what flux bootstrap pushes, and push what we write."""
-        self.git.require_published(ORIGIN, self.settings.branch, suggested_url=self.settings.push_url)
+        self.git.require_published(self.settings.remote, self.settings.branch, suggested_url=self.settings.push_url)
 
     def print_plan(self) -> None:
         self.check_repository()
@@ -88,7 +88,7 @@ class BootstrapFlow:
         lines = [
             "prerequisites: the checks of gitopsctl doctor",
             f"GITHUB_TOKEN={MASK} flux " + shlex.join(flux_bootstrap_args(self.settings, kube.global_flags())),
-            f"git pull --ff-only {ORIGIN} {self.settings.branch} (the commits flux bootstrap pushed)",
+            f"git pull --ff-only {self.settings.remote} {self.settings.branch} (the commits flux bootstrap pushed)",
             *("helm " + shlex.join(c) for c in helm_commands(self.settings, kube.helm_flags())),
             "store the controller's certificate in the repository and pin it (gitopsctl seal fetch-cert)",
             "verify: the controllers are ready and flux-system applied the branch head",
@@ -173,11 +173,12 @@ class BootstrapFlow:
         """flux bootstrap pushed its manifests to the branch: bring them here before anything is
         committed on top, so the operator's next push is not rejected."""
         terminal = self.progress
-        self.pulled = self.git.fast_forward(ORIGIN, self.settings.branch)
+        self.pulled = self.git.fast_forward(self.settings.remote, self.settings.branch)
+        tracking = f"{self.settings.remote}/{self.settings.branch}"
         if self.pulled is Pull.FAST_FORWARDED:
-            terminal.success(f"pulled the commits flux bootstrap pushed to {ORIGIN}/{self.settings.branch}")
+            terminal.success(f"pulled the commits flux bootstrap pushed to {tracking}")
         elif self.pulled is not Pull.UP_TO_DATE:
-            terminal.warning(f"{ORIGIN}/{self.settings.branch} was not pulled: {self.pulled.value}")
+            terminal.warning(f"{tracking} was not pulled: {self.pulled.value}")
 
     def _explain_flux_failure(self, error: ToolFailed) -> None:
         terminal = self.progress
@@ -267,10 +268,10 @@ class BootstrapFlow:
 
     def _push_commands(self) -> str:
         """The exact git commands that publish what bootstrap wrote, given how the pull went."""
-        branch = self.settings.branch
+        branch, remote = self.settings.branch, self.settings.remote
         commit = "git add -A && git commit -m 'Add the sealing certificate and secrets'"
         if self.pulled is Pull.DIVERGED:
-            return f"{commit} && git pull --rebase {ORIGIN} {branch} && git push"
+            return f"{commit} && git pull --rebase {remote} {branch} && git push"
         if self.pulled is Pull.BLOCKED:
-            return f"git stash && git pull --ff-only {ORIGIN} {branch} && git stash pop && {commit} && git push"
+            return f"git stash && git pull --ff-only {remote} {branch} && git stash pop && {commit} && git push"
         return f"{commit} && git push"

@@ -13,7 +13,7 @@ from gitopsctl.config import Config
 from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
 from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Report, evaluate
-from gitopsctl.git import ORIGIN, Git
+from gitopsctl.git import Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
 
@@ -52,18 +52,18 @@ def expectations(config: Config, target_sha: str) -> Expectations:
     )
 
 
-def branch_head(git: Git | None, branch: str, progress: Progress) -> str:
-    """The remote branch head Flux should have applied ("" outside a repository or without origin)."""
+def branch_head(git: Git | None, remote: str, branch: str, progress: Progress) -> str:
+    """The remote branch head Flux should have applied ("" outside a repository or without the remote)."""
     if git is None:
         return ""
     try:
-        return git.remote_head(ORIGIN, branch)
+        return git.remote_head(remote, branch)
     except ToolFailed:
-        if git.remote_url(ORIGIN) is not None:
+        if git.remote_url(remote) is not None:
             raise
     progress.warning(
-        f"the repository has no remote '{ORIGIN}': the cluster is not compared with a branch head "
-        f"(git remote add {ORIGIN} URL && git push -u {ORIGIN} {branch})"
+        f"the repository has no remote '{remote}': the cluster is not compared with a branch head "
+        f"(git remote add {remote} URL && git push -u {remote} {branch}, or set github.remote in gitopsctl.toml)"
     )
     return ""
 
@@ -84,7 +84,7 @@ def judge(
     waited for when ``wait`` (each new problem said as it shows); with ``show``, the report and
     its closing line follow, as verify shows them."""
     branch = config.github.branch
-    head = target_sha if target_sha is not None else branch_head(git, branch, progress)
+    head = target_sha if target_sha is not None else branch_head(git, config.github.remote, branch, progress)
     commits_behind = git.commits_between if git is not None else None
     verifier = Verifier(kube, expectations(config, head), focus=focus, commits_behind=commits_behind)
     if head:

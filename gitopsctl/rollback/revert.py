@@ -56,7 +56,7 @@ class Target:
 class Rollback:
     git: Git
     branch: str
-    remote: str = "origin"
+    remote: str
     managed_paths: list[str] = field(default_factory=lambda: ["."])
     automation_authors: set[str] = field(default_factory=set)
 
@@ -75,6 +75,7 @@ class Rollback:
             raise InputError(
                 f"'{sha}' is not a commit SHA", hint="pass 4 to 40 hex digits, e.g. from gitopsctl history"
             )
+        self._require_history_and_remote()
         dirty = self.git.run("status", "--porcelain", "--untracked-files=all", "--", *self.managed_paths)
         if dirty.strip():
             listed = ", ".join(line[3:] for line in dirty.splitlines()[:5])
@@ -99,6 +100,11 @@ class Rollback:
             )
         commit = self._resolve(sha)
         if not commit.parents:
+            if commit.sha in self._shallow_boundary():
+                raise InputError(
+                    f"{commit.sha[:8]} is where this shallow clone's history stops; its parent was not fetched",
+                    hint="git fetch --unshallow, then run again",
+                )
             raise InputError(f"{commit.sha[:8]} is the first commit; there is nothing before it to return to")
         try:
             self.git.run("merge-base", "--is-ancestor", commit.sha, local)
@@ -116,6 +122,26 @@ class Rollback:
         ]
         bump, reason = self._classify(commit)
         return Target(commit, files, bump, reason, head=local)
+
+    def _require_history_and_remote(self) -> None:
+        """An empty repository or one without the remote is a precondition, not a git failure."""
+        try:
+            self.git.run("rev-parse", "--verify", "--quiet", "HEAD")
+        except ToolFailed:
+            raise InputError(
+                "the repository has no commits yet", hint="there is nothing to roll back; commit and push first"
+            ) from None
+        if self.git.remote_url(self.remote) is None:
+            raise InputError(
+                f"the repository has no remote '{self.remote}'",
+                hint=f"git remote add {self.remote} URL, or set github.remote in gitopsctl.toml to the remote Flux "
+                "pulls from",
+            )
+
+    def _shallow_boundary(self) -> set[str]:
+        """The commits a shallow clone shows without parents (git lists them in .git/shallow)."""
+        shallow = git_directory(self.git.repo) / "shallow"
+        return set(shallow.read_text(encoding="ascii").split()) if shallow.is_file() else set()
 
     def _rev(self, ref: str) -> str:
         return self.git.run("rev-parse", "--verify", ref).strip()

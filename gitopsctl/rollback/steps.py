@@ -43,6 +43,7 @@ class RollbackFlow:
         self.rollback = Rollback(
             self.git,
             branch=self.config.github.branch,
+            remote=self.config.github.remote,
             managed_paths=["."],
             automation_authors={a for a in authors if a},
         )

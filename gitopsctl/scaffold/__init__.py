@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitopsctl.config import GitHubConfig
 from gitopsctl.errors import InputError
 from gitopsctl.files import FileChanges
 from gitopsctl.git import Git
@@ -146,7 +147,7 @@ def initialise_git(git: Git, layout: Layout) -> bool:
     # `git init -b` needs git 2.28; pointing HEAD at the branch works on every version.
     git.run("init", "--quiet")
     git.run("symbolic-ref", "HEAD", f"refs/heads/{layout.branch}")
-    git.run("remote", "add", "origin", layout.push_url)
+    git.run("remote", "add", GitHubConfig.remote, layout.push_url)
     return True
 
 

@@ -337,6 +337,7 @@ def test_the_existing_flux_probe_works_without_the_flux_crds(empty_control_plane
         owner="o",
         repository="r",
         branch="main",
+        remote="origin",
         personal=True,
         hostname="github.com",
         path="flux/clusters/production",

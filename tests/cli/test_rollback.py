@@ -363,3 +363,45 @@ def test_a_rollback_runs_from_python_without_click(git_world, monkeypatch):
     assert f"done: reverting {bad[:8]}" in result.stdout
     assert f"Rollback-Of: {bad}" in git(git_world.clone, "log", "-1", "--format=%B")
     assert not (git_world.clone / "flux/apps/frontend/extra.yaml").exists()
+
+
+def test_preconditions_are_exit_2_with_the_fix(run_cli, git_world, tmp_path):
+    from tests.harness.git import git as run_git
+
+    bad = change_replicas(git_world, 5)
+    push(git_world.clone)
+    run_git(git_world.clone, "remote", "rename", "origin", "upstream")
+    result = rollback(run_cli, git_world, bad, "--dry-run")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "✗ the repository has no remote 'origin': git remote add origin URL, or set github.remote in gitopsctl.toml "
+        "to the remote Flux pulls from"
+    )
+    config = git_world.clone / "gitopsctl.toml"
+    config.write_text(config.read_text().replace('branch = "main"', 'branch = "main"\nremote = "upstream"'))
+    run_git(git_world.clone, "commit", "-qam", "Pull from upstream")
+    run_git(git_world.clone, "push", "-q", "upstream", "main")
+    assert rollback(run_cli, git_world, bad, "--dry-run").exit_code == 0
+
+    empty = tmp_path / "empty"
+    run_git(tmp_path, "init", "-q", "-b", "main", str(empty))
+    result = run_cli("--repo", str(empty), "rollback", "abcd", "--dry-run")
+    assert result.exit_code == 2
+    assert "the repository has no commits yet" in result.stderr
+
+
+def test_the_boundary_of_a_shallow_clone_is_not_called_the_first_commit(run_cli, git_world, tmp_path):
+    from tests.harness.git import git as run_git
+
+    for count in (5, 6, 7):
+        change_replicas(git_world, count)
+    push(git_world.clone)
+    shallow = tmp_path / "shallow"
+    run_git(tmp_path, "clone", "-q", "--depth", "2", f"file://{git_world.origin}", str(shallow))
+    boundary = run_git(shallow, "rev-list", "--max-parents=0", "HEAD")
+    result = run_cli("--repo", str(shallow), "rollback", boundary, "--dry-run")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"✗ {boundary[:8]} is where this shallow clone's history stops; its parent was not fetched: "
+        "git fetch --unshallow, then run again"
+    )

@@ -240,6 +240,6 @@ def test_a_repository_without_origin_is_judged_without_a_branch_head(run_cli, wo
     assert "does not appear to be a git repository" not in result.stderr
     assert result.stderr.splitlines()[0] == (
         "⚠ the repository has no remote 'origin': the cluster is not compared with a branch head "
-        "(git remote add origin URL && git push -u origin main)"
+        "(git remote add origin URL && git push -u origin main, or set github.remote in gitopsctl.toml)"
     )
     assert result.exit_code == 0, result.stderr
