@@ -94,9 +94,9 @@ def check_shapes(document: Any, source: str) -> None:
             check_shapes(item, f"{source}: items[{index}]")
 
 
-def _check(value: Any, shape: Any, path: str, where: str) -> None:
-    if value is None:
-        return  # absent or null: an optional field
+def _check(value: Any, shape: Any, path: str, where: str, *, optional: bool = True) -> None:
+    if value is None and optional:
+        return  # absent or null: an optional field (a list's entries are not optional)
     if isinstance(shape, dict):
         _expect(value, dict, path, where)
         for field, inner in shape.items():
@@ -104,7 +104,7 @@ def _check(value: Any, shape: Any, path: str, where: str) -> None:
     elif isinstance(shape, list):
         _expect(value, list, path, where)
         for index, item in enumerate(value):
-            _check(item, shape[0], f"{path}[{index}]", where)
+            _check(item, shape[0], f"{path}[{index}]", where, optional=False)
     elif shape == MAP_OF_STRINGS:
         _expect(value, dict, path, where)
         for key, item in value.items():

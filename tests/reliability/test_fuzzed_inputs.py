@@ -28,7 +28,7 @@ from tests.harness.git import EXAMPLE
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4}
 # Values of every other shape, and the ones that trip naive code: a long name, a non-string key.
 OTHER_SHAPES = st.sampled_from(
-    [None, True, 7, 1.5, "", "text", "x" * 300, [], ["a"], [{"a": 1}], {}, {"k": "v"}, {1: 2}]
+    [None, True, 7, 1.5, "", "text", "x" * 300, [], ["a"], [None], [{"a": 1}], {}, {"k": "v"}, {1: 2}]
 )
 
 SECRET = {

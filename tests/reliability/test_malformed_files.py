@@ -125,3 +125,11 @@ def test_a_rollback_that_must_guard_the_automation_refuses_naming_the_file(gitop
         "--keep-automation to roll back without guarding it"
     )
     assert git_world.head() == head
+
+
+def test_a_null_entry_in_a_list_is_named(gitopsctl, git_world):
+    """Found by the long fuzz run: `containers: [null]` reached the reader as None."""
+    job = git_world.clone / "flux/apps/backend-deploy/job.yaml"
+    job.write_text(job.read_text().replace("      containers:\n", "      containers:\n      - null\n", 1))
+    line = one_line(gitopsctl(f"--repo {git_world.clone} verify --offline"))
+    assert line.endswith("spec.template.spec.containers[0] must be a mapping, not empty (null): fix it and run again")
