@@ -214,11 +214,15 @@ _DOCUMENT_START = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 _PREAMBLE = re.compile(r"\A(?:---[^\n]*\n)?(?:[ \t]*(?:#[^\n]*)?\n)*")
 
 
-def rewrite_documents(text: str, source: str, replace: Callable[[Any], Any | None]) -> tuple[str, int]:
+def rewrite_documents(
+    text: str, source: str, replace: Callable[[Any], Any | None], *, in_place: bool = False
+) -> tuple[str, int]:
     """``text`` with each document that ``replace`` answers for (not None) written anew.
 
     Every other document, and the separator and comments above a rewritten one, are kept
     byte for byte: a file that holds a SealedSecret beside other objects stays what it was.
+    With ``in_place``, ``replace`` receives the document as ruamel's round-trip reads it and
+    changes it in place (answering True), so the comments inside it stay too.
     Returns the new text and how many documents were rewritten.
     """
     starts = sorted({0, *(match.start() for match in _DOCUMENT_START.finditer(text))})
@@ -228,11 +232,21 @@ def rewrite_documents(text: str, source: str, replace: Callable[[Any], Any | Non
         documents = load_yaml_documents(chunk, source)
         if len(documents) != 1:
             continue  # only comments, or nothing
-        replacement = replace(documents[0])
-        if replacement is None:
-            continue
         preamble = _PREAMBLE.match(chunk)
-        chunks[index] = (preamble.group(0) if preamble else "") + dump(replacement)
+        head = preamble.group(0) if preamble else ""
+        if in_place:
+            yaml = round_trip()
+            document = yaml.load(chunk[len(head) :])
+            if not replace(document):
+                continue
+            buffer = io.StringIO()
+            yaml.dump(document, buffer)
+            chunks[index] = head + buffer.getvalue()
+        else:
+            replacement = replace(documents[0])
+            if replacement is None:
+                continue
+            chunks[index] = head + dump(replacement)
         rewritten += 1
     return "".join(chunks), rewritten
 

@@ -12,7 +12,7 @@ from gitopsctl.files import FileChanges, repository_lock
 from gitopsctl.progress import Progress
 from gitopsctl.sealing.sealedsecret import identity, merge
 from gitopsctl.sealing.sources import CERT_FILENAME, ControllerAPI, trusted_certificate
-from gitopsctl.yamlfiles import Listing, dump_all, kustomization_listing, read_manifests
+from gitopsctl.yamlfiles import Listing, dump_all, kustomization_listing, read_manifests, read_text, rewrite_documents
 
 # What ext4, XFS, Btrfs and APFS take for one file name.
 MAX_FILE_NAME_BYTES = 255
@@ -149,10 +149,27 @@ def store_certificate(
     progress.info("next: commit both files; the certificate is public and belongs in git")
 
 
-def merge_into_file(path: Path, update: dict[str, Any]) -> dict[str, Any]:
+def merge_into_file(path: Path, update: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``update``'s keys added to (or replacing those of) the SealedSecret in ``path``: the
+    merged object and the file's new text. Every other key, document and comment stays."""
     if not path.is_file():
         raise InputError(f"--merge-into {path}: no such file")
-    documents = read_manifests(path)
-    if len(documents) != 1 or not isinstance(documents[0], dict):
-        raise InputError(f"--merge-into {path}: expected exactly one SealedSecret")
-    return merge(documents[0], update, str(path))
+    sealed = [d for d in read_manifests(path) if isinstance(d, dict) and d.get("kind") == "SealedSecret"]
+    if len(sealed) != 1:
+        raise InputError(
+            f"--merge-into {path}: expected one SealedSecret, found {len(sealed)}",
+            hint="name the file that holds the sealed secret to extend",
+        )
+    merged = merge(sealed[0], update, str(path))  # identity and scope checked here
+
+    def add_keys(document: Any) -> bool:
+        if not isinstance(document, dict) or document.get("kind") != "SealedSecret":
+            return False
+        spec = document.setdefault("spec", {})
+        if spec.get("encryptedData") is None:
+            spec["encryptedData"] = {}
+        spec["encryptedData"].update(update["spec"]["encryptedData"])
+        return True
+
+    text, _ = rewrite_documents(read_text(path), str(path), add_keys, in_place=True)
+    return merged, text

@@ -307,3 +307,31 @@ def test_sealed_output_is_accepted_by_the_api_server(run_cli, cluster, tmp_path)
     )
     applied = cluster.kubectl("apply", "--dry-run=server", "-f", "-", stdin=result.stdout)
     assert "sealedsecret.bitnami.com/app created (server dry run)" in applied.stdout
+
+
+def test_merge_into_keeps_comments_and_other_documents(gitopsctl, sealing_repo):
+    base = f"--repo {sealing_repo} seal generic app -n default"
+    assert gitopsctl(f"{base} --from-literal a=alpha").exit_code == 0
+    target = sealing_repo / STORE / "default.app.yaml"
+    sealed = target.read_text().replace("spec:\n", "spec:  # rotated by hand in March\n", 1)
+    target.write_text("# The app's credentials.\n" + sealed + "---\napiVersion: v1\nkind: ConfigMap  # beside it\n")
+    result = gitopsctl(f"{base} --from-literal b=beta --merge-into {target}")
+    assert result.exit_code == 0, result.stderr
+    text = target.read_text()
+    for kept in ("# The app's credentials.", "spec:  # rotated by hand in March", "kind: ConfigMap  # beside it"):
+        assert kept in text
+    sealed_document, config_map = load_yaml_documents(text, "merged")
+    assert sorted(sealed_document["spec"]["encryptedData"]) == ["a", "b"]
+    assert config_map["kind"] == "ConfigMap"
+
+
+def test_merge_into_with_stdout_prints_the_whole_merged_file_and_writes_nothing(gitopsctl, sealing_repo):
+    base = f"--repo {sealing_repo} seal generic app -n default"
+    assert gitopsctl(f"{base} --from-literal a=alpha").exit_code == 0
+    target = sealing_repo / STORE / "default.app.yaml"
+    before = target.read_text()
+    result = gitopsctl(f"{base} --from-literal b=beta --merge-into {target} --stdout")
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text() == before
+    (printed,) = load_yaml_documents(result.stdout, "stdout")
+    assert sorted(printed["spec"]["encryptedData"]) == ["a", "b"]

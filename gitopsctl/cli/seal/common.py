@@ -84,7 +84,14 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
     scope = Scope(options["scope"])
     sealed_objects = [seal(secret, certificate.public_key, scope) for secret in secrets]
     if options["to_stdout"]:
-        app.terminal.emit_text(dump_all(sealed_objects))
+        if options["merge_into"]:  # the whole merged file, as it would be written
+            from pathlib import Path
+
+            from gitopsctl.sealing.store import merge_into_file
+
+            app.terminal.emit_text(merge_into_file(Path(options["merge_into"]), sealed_objects[0])[1])
+        else:
+            app.terminal.emit_text(dump_all(sealed_objects))
         return
     from gitopsctl.files import FileChanges, repository_lock
 
@@ -98,8 +105,9 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
             from gitopsctl.sealing.store import Placement, merge_into_file
 
             target = Path(options["merge_into"])
-            placements = [Placement(merge_into_file(target, sealed_objects[0]), target, replaces=True)]
-            changes.write(target, dump_all([placements[0].sealed]))
+            merged, text = merge_into_file(target, sealed_objects[0])
+            placements = [Placement(merged, target, replaces=True)]
+            changes.write(target, text)
             listing = None
         else:
             placements = store.place(sealed_objects, force=options["force"])
