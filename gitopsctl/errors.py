@@ -6,6 +6,7 @@ The domain raises these; the CLI layer prints ``str(error)`` as one line and exi
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 
@@ -91,12 +92,19 @@ class ToolTimedOut(OperationFailed):
 
 
 _ERROR_MARKERS = ("error", "fatal", "✗", "failed")
+# klog's header (kubectl, helm, flux): "E1127 15:00:02.889817   10030 memcache.go:265] ".
+_KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^ \]]+\] ")
 
 
 def headline(text: str) -> str:
-    """The line of a tool's output that best says what went wrong."""
+    """The line of a tool's output that best says what went wrong: its own words first, then
+    an error marker, then the first line; klog's diagnostic lines (kubectl repeats them before
+    "The connection to the server … was refused") only when there is nothing else."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in lines:
+    own = [line for line in lines if not _KLOG_HEADER.match(line)]
+    for line in own:
         if line.lower().startswith(_ERROR_MARKERS):
             return line
-    return lines[0] if lines else ""
+    if own:
+        return own[0]
+    return _KLOG_HEADER.sub("", lines[0]) if lines else ""

@@ -217,6 +217,12 @@ def sealing_certificate(
     """The certificate to seal with: --cert, else the repository's copy, else the controller's."""
     if cert_option:
         pem, source = read_cert_option(cert_option)
+        if cert_option.startswith("http://") and not pinned:
+            progress.warning(
+                f"--cert {cert_option} came over plain HTTP and no pin checks it: anyone on the way could have "
+                "swapped it and could read what is sealed with it; use https://, a file, or seal fetch-cert "
+                "(which pins)"
+            )
     elif repo_cert is not None and repo_cert.is_file():
         pem, source = repo_cert.read_bytes(), str(repo_cert)
     elif controller is not None:

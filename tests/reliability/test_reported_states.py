@@ -93,3 +93,29 @@ def test_ctrl_c_at_the_hidden_password_prompt_is_an_interruption(sealing_repo):
     finally:
         os.close(controller)
     assert seen.decode(errors="replace").rstrip().endswith("✗ interrupted")
+
+
+def test_an_unreachable_cluster_is_named_in_kubectls_own_words_not_klogs(gitopsctl, git_world, tmp_path):
+    kubeconfig = unreachable_kubeconfig(tmp_path / "kubeconfig")
+    result = gitopsctl(f"--repo {git_world.clone} --kubeconfig {kubeconfig} verify")
+    assert result.exit_code == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("✗ the cluster is unreachable: The connection to the server 127.0.0.1:"), last
+    assert "memcache.go" not in last
+
+
+def test_klog_lines_are_the_headline_only_when_nothing_else_is_said():
+    from gitopsctl.errors import headline
+
+    klog = 'E1127 15:00:02.889817   10030 memcache.go:265] "Unhandled Error" err="refused"'
+    assert headline(f"{klog}\n{klog}\nThe connection to the server x was refused\n") == (
+        "The connection to the server x was refused"
+    )
+    assert headline(f"{klog}\n") == '"Unhandled Error" err="refused"'
+
+
+def test_a_certificate_over_plain_http_is_warned_about_unless_a_pin_checks_it(gitopsctl, controller, tmp_path):
+    url = f"{controller.url}/v1/cert.pem"
+    result = gitopsctl(f"seal generic app -n default --from-literal k=v --cert {url} --stdout")
+    assert result.exit_code == 0, result.stderr
+    assert f"⚠ --cert {url} came over plain HTTP and no pin checks it" in result.stderr
