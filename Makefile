@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml
 # Real programs built from source through the Go module proxy (cached; warm runs are instant).
 tools:
 	@if command -v go >/dev/null; then \
-		bash tools/build.sh test-tools && bash tools/build.sh control-plane && bash tools/build.sh flux-controllers; \
+		bash tools/build.sh test-tools && bash tools/build.sh control-plane && bash tools/build.sh flux-controllers && \
+		bash tools/build.sh flux-cli; \
 	else echo "Go is not installed: tests that need helm, kubeseal or the control plane will be skipped"; fi
 
 test: install tools

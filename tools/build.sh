@@ -5,9 +5,11 @@
 #   tools/build.sh control-plane etcd and kube-apiserver into $GITOPSCTL_E2E_CACHE/bin
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
 #   tools/build.sh flux-controllers  source-, kustomize- and the Sealed Secrets controller, same cache
+#   tools/build.sh flux-cli     the real flux CLI, same cache
 # A program is rebuilt only when its wrapper's go.sum changes, so warm runs take no time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+shared=${GITOPSCTL_SHARED:-$here/../../shared}
 
 build() {
   local dest=$1 name=$2 wrapper=$3 pkg=$4 ldflags=$5 sources=${6:-/dev/null}
@@ -24,6 +26,32 @@ build() {
   echo "built $name in $((SECONDS - started))s" >&2
 }
 version_of() { (cd "$here/$2" && go list -m -f '{{.Version}}' "$1"); }
+
+# The Flux CLI: cmd/flux is not buildable in place (its module has replace lines, and the files it
+# embeds are generated), so its sources are copied from the module cache into a scratch folder
+# beside our wrapper's go.mod, with the generated manifests from ../shared.
+flux_cli() {
+  local dest=$1 manifests=$shared/testdata/flux-install/manifests
+  local v; v=$(version_of github.com/fluxcd/flux2/v2 flux)
+  local ldflags="-s -w -X main.VERSION=${v#v}" stamp="$dest/.flux.stamp" want
+  want=$(cat "$here/flux/go.sum" <(echo "$ldflags") "$manifests"/*.yaml | sha256sum | cut -d' ' -f1)
+  if [[ -x "$dest/flux" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  echo "building flux (cached after the first run)" >&2
+  local started=$SECONDS scratch module
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' RETURN
+  module=$(cd "$here/flux" && go mod download -json github.com/fluxcd/flux2/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  cp "$here/flux/go.mod" "$here/flux/go.sum" "$scratch/"
+  find "$module/cmd/flux" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$scratch/" \;
+  mkdir "$scratch/manifests" && cp "$manifests"/*.yaml "$scratch/manifests/"
+  chmod -R u+w "$scratch"
+  mkdir -p "$dest"
+  (cd "$scratch" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dest/flux" .)
+  echo "$want" >"$stamp"
+  echo "built flux in $((SECONDS - started))s" >&2
+}
 
 case "${1:-test-tools}" in
   test-tools)
@@ -53,5 +81,8 @@ case "${1:-test-tools}" in
     build "$dest" sealed-secrets-controller sealed-secrets github.com/bitnami/sealed-secrets/cmd/controller \
       "-s -w -X main.VERSION=$v"
     ;;
-  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers]" >&2; exit 2 ;;
+  flux-cli)
+    flux_cli "${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin"
+    ;;
+  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers|flux-cli]" >&2; exit 2 ;;
 esac

@@ -14,7 +14,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.fakes.flux_impl import DEFAULT_COMPONENTS, EXTRA_COMPONENTS, SHARED, VERSION, FluxError, kubectl, log
+from tests.fakes.flux_impl import (
+    DEFAULT_COMPONENTS,
+    EXTRA_COMPONENTS,
+    SHARED,
+    VERSION,
+    FluxError,
+    kubectl,
+    log,
+    server_version,
+)
 from tests.harness.flux_manifests import gotk_sync
 from tests.harness.statuses import (
     condition,
@@ -73,6 +82,10 @@ def bootstrap_github(flags: dict[str, str], token: str) -> None:
             raise FluxError(f"--{required} is required")
     if not token:
         raise FluxError("failed to create GitHub client: no token")
+    try:  # the cluster first, as the real one does: nothing else is touched
+        server_version(flags)
+    except FluxError as error:
+        raise FluxError(f"cluster info unavailable: {error}") from None
     remote = os.environ.get("FAKE_FLUX_GITHUB_REMOTE")
     if not remote:
         raise FluxError("failed to connect to github.com: no route (the fake has no FAKE_FLUX_GITHUB_REMOTE)")

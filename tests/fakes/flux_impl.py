@@ -167,7 +167,11 @@ def version_command(flags: dict[str, str]) -> None:
 def check_command(flags: dict[str, str]) -> None:
     if flags.get("pre") != "true":
         raise FluxError("the fake flux implements only 'check --pre'")
-    version = server_version(flags)
+    try:
+        version = server_version(flags)
+    except FluxError as error:
+        log("► checking prerequisites")
+        raise FluxError(f"Kubernetes API call failed: {error}") from None
     numbers = tuple(int(part) for part in version.lstrip("v").split("-")[0].split(".")[:3])
     if numbers < MIN_KUBERNETES:
         log("► checking prerequisites")
