@@ -2,7 +2,8 @@
 # Builds the real programs the tests drive, from the wrapper modules beside this script.
 #   tools/build.sh              helm, kubeseal and an OCI registry into $GITOPSCTL_TOOLS_DIR/bin
 #                               (default .tools/bin)
-#   tools/build.sh control-plane etcd and kube-apiserver into $GITOPSCTL_E2E_CACHE/bin
+#   tools/build.sh control-plane etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
+#                               kwok into $GITOPSCTL_E2E_CACHE/bin
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
 #   tools/build.sh flux-controllers  source-, kustomize- and the Sealed Secrets controller, same cache
 #   tools/build.sh flux-cli     the real flux CLI, same cache
@@ -67,11 +68,15 @@ case "${1:-test-tools}" in
     dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
     v=$(version_of go.etcd.io/etcd/server/v3 etcd)
     build "$dest" etcd etcd go.etcd.io/etcd/server/v3 "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$v"
-    v=$(version_of k8s.io/kubernetes kube-apiserver)
+    v=$(version_of k8s.io/kubernetes kubernetes)
     minor=$(echo "$v" | cut -d. -f2)
     stamp="-X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1"
     stamp="$stamp -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-    build "$dest" kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "-s -w $stamp"
+    # One wrapper for all three: after the first, the others mostly link what is already compiled.
+    for program in kube-apiserver kube-controller-manager kube-scheduler; do
+      build "$dest" "$program" kubernetes "k8s.io/kubernetes/cmd/$program" "-s -w $stamp"
+    done
+    build "$dest" kwok kwok sigs.k8s.io/kwok/cmd/kwok "-s -w"
     ;;
   flux-controllers)
     dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
