@@ -35,6 +35,10 @@ class GitHubConfig:
     personal: bool = True
     hostname: str = "github.com"
     api_url: str = "https://api.github.com"
+    # GitHub Enterprise: the SSH endpoint when it is not the web host's port 22 (host:port), and
+    # the PEM of a private CA that signed the host's certificate (relative to the repository).
+    ssh_hostname: str = ""
+    ca_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,14 @@ class Config:
     flux: FluxConfig = field(default_factory=FluxConfig)
     sealed_secrets: SealedSecretsConfig = field(default_factory=SealedSecretsConfig)
     source: Path | None = None
+
+    @property
+    def github_ca_file(self) -> str:
+        """github.ca_file as a path to open: relative to the repository that holds gitopsctl.toml."""
+        value = self.github.ca_file
+        if not value or Path(value).is_absolute() or self.source is None:
+            return value
+        return str(self.source.parent / value)
 
 
 _SECTIONS: dict[str, type] = {

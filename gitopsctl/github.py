@@ -20,7 +20,8 @@ class TokenCheck:
     detail: str
 
 
-def check_token(api_url: str, token: str, owner: str, repository: str) -> TokenCheck:
+def check_token(api_url: str, token: str, owner: str, repository: str, *, ca_file: str = "") -> TokenCheck:
+    """What the token can do, asked of the API (``ca_file``: a GitHub Enterprise host's private CA)."""
     import requests
 
     register_secret(token)
@@ -35,7 +36,8 @@ def check_token(api_url: str, token: str, owner: str, repository: str) -> TokenC
     )
     base = api_url.rstrip("/")
     try:
-        user = session.get(f"{base}/user", timeout=TIMEOUT)
+        # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's own setting.
+        user = session.get(f"{base}/user", timeout=TIMEOUT, verify=ca_file or True)
     except requests.RequestException as exc:
         return TokenCheck(
             False, False, f"cannot reach {base} ({type(exc).__name__}); check the network or github.api_url"
@@ -59,16 +61,16 @@ def check_token(api_url: str, token: str, owner: str, repository: str) -> TokenC
             f"classic token lacks the 'repo' scope (has: {', '.join(sorted(scopes)) or 'none'}); "
             "flux bootstrap github needs it",
         )
-    return _probe_fine_grained(session, base, owner, repository, suffix)
+    return _probe_fine_grained(session, base, owner, repository, suffix, ca_file)
 
 
-def _probe_fine_grained(session, base: str, owner: str, repository: str, suffix: str) -> TokenCheck:
+def _probe_fine_grained(session, base: str, owner: str, repository: str, suffix: str, ca_file: str) -> TokenCheck:
     import requests
 
     if not owner or not repository:
         return TokenCheck(True, True, "fine-grained token; set github.owner and github.repository to probe access")
     try:
-        response = session.get(f"{base}/repos/{owner}/{repository}", timeout=TIMEOUT)
+        response = session.get(f"{base}/repos/{owner}/{repository}", timeout=TIMEOUT, verify=ca_file or True)
     except requests.RequestException as exc:
         return TokenCheck(False, False, f"cannot reach {base} ({type(exc).__name__})")
     if response.status_code == 404:

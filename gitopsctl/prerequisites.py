@@ -140,7 +140,7 @@ class Prerequisites:
             )
         github = self.config.github
         owner = environ.get("GITHUB_USER") or github.owner
-        result = check_token(github.api_url, token, owner, github.repository)
+        result = check_token(github.api_url, token, owner, github.repository, ca_file=self.config.github_ca_file)
         status = Status.FAILED if not result.ok else Status.WARNING if result.warning else Status.OK
         return Check("GITHUB_TOKEN", status, result.detail)
 

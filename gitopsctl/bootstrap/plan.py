@@ -52,6 +52,8 @@ class BootstrapSettings:
     remote: str
     personal: bool
     hostname: str
+    ssh_hostname: str
+    ca_file: str
     path: str
     components: tuple[str, ...]
     components_extra: tuple[str, ...]
@@ -95,6 +97,8 @@ class BootstrapSettings:
             remote=github.remote,
             personal=github.personal if personal is None else personal,
             hostname=github.hostname,
+            ssh_hostname=github.ssh_hostname,
+            ca_file=config.github_ca_file,
             path=path,
             components=tuple(config.flux.components),
             components_extra=tuple(config.flux.components_extra),
@@ -121,7 +125,8 @@ class BootstrapSettings:
 
     @property
     def repository_url(self) -> str:
-        return f"ssh://git@{self.hostname}/{self.owner}/{self.repository}"
+        """The URL the cluster syncs from, as flux bootstrap writes it."""
+        return f"ssh://git@{self.ssh_hostname or self.hostname}/{self.owner}/{self.repository}"
 
 
 def flux_bootstrap_args(settings: BootstrapSettings, kube_flags: list[str]) -> list[str]:
@@ -148,6 +153,10 @@ def flux_bootstrap_args(settings: BootstrapSettings, kube_flags: list[str]) -> l
         args.append(f"--version={settings.flux_version}")
     if settings.flux_namespace != "flux-system":
         args.append(f"--namespace={settings.flux_namespace}")
+    if settings.ssh_hostname:
+        args.append(f"--ssh-hostname={settings.ssh_hostname}")
+    if settings.ca_file:
+        args.append(f"--ca-file={settings.ca_file}")
     return [*args, *kube_flags]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,12 +41,13 @@ from gitopsctl.prerequisites import Check, Prerequisites
 from gitopsctl.progress import Progress
 from gitopsctl.redaction import MASK
 from gitopsctl.runner import Runner
-from gitopsctl.sealing.sources import ControllerAPI
+from gitopsctl.sealing.sources import ControllerAPI, ControllerNotStarted
 from gitopsctl.sealing.store import SealedSecretStore, store_certificate
 from gitopsctl.status import Status
 from gitopsctl.versions import format_version, parse_version
 
 FLUX_MARGIN = 120.0  # flux enforces --timeout itself; ours only catches a hung process
+CONTROLLER_START_POLL_SECONDS = 1.0
 
 
 class PrerequisitesMissing(PrerequisiteError):
@@ -227,8 +229,22 @@ class BootstrapFlow:
     # -- 4 ---------------------------------------------------------------------------------
     def certificate(self) -> None:
         pinned = self.config.sealed_secrets.cert_fingerprints.get(self.store.cluster)
+        # A controller installed a moment ago may still be making its first key: wait for it,
+        # boundedly, rather than fail the step it will pass in a few seconds.
+        deadline = time.monotonic() + self.settings.timeout
+        said = False
         with self.progress.step("storing the sealing certificate"):
-            store_certificate(self.store, self.controller, pinned=pinned, force=False, progress=self.progress)
+            while True:
+                try:
+                    store_certificate(self.store, self.controller, pinned=pinned, force=False, progress=self.progress)
+                    return
+                except ControllerNotStarted:
+                    if time.monotonic() > deadline:
+                        raise
+                    if not said:
+                        self.progress.waiting("the Sealed Secrets controller has not made its first key yet")
+                        said = True
+                    time.sleep(CONTROLLER_START_POLL_SECONDS)
 
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:

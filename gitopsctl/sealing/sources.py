@@ -130,6 +130,10 @@ def proxy_problem(controller: Controller, failure: str) -> str:
     )
 
 
+class ControllerNotStarted(OperationFailed):
+    """Neither the controller nor its key Secret answers yet: it may still be making its first key."""
+
+
 def certificate_from_key_secret(kube: Kube, controller: Controller) -> bytes:
     """The public certificate of the controller's newest active key, read from its TLS Secret.
 
@@ -162,7 +166,7 @@ def certificate_from_key_secret(kube: Kube, controller: Controller) -> bytes:
         except (binascii.Error, InputError):
             continue
     if not certificates:
-        raise OperationFailed(
+        raise ControllerNotStarted(
             f"no active sealing key Secret ({SEALING_KEY_LABEL}=active) in {controller.namespace}",
             hint="is the Sealed Secrets controller installed there and has it started once?",
         )

@@ -340,6 +340,8 @@ def test_the_existing_flux_probe_works_without_the_flux_crds(empty_control_plane
         remote="origin",
         personal=True,
         hostname="github.com",
+        ssh_hostname="",
+        ca_file="",
         path="flux/clusters/production",
         components=("source-controller", "kustomize-controller"),
         components_extra=(),

@@ -1,8 +1,7 @@
-"""A Helm chart repository on loopback holding a stand-in `sealed-secrets` chart.
-
-The upstream chart cannot be downloaded here; this one has the parts gitopsctl relies on
-(the Service named by fullnameOverride with an `http` port, a Deployment), packaged and
-indexed by the real helm.
+"""A Helm chart repository on loopback: the real `sealed-secrets` chart from the controller's
+module (start_upstream), or a small stand-in with the parts gitopsctl relies on (the Service
+named by fullnameOverride with an `http` port, a Deployment) for the tests that need several
+versions of it (start). Both packaged and indexed by the real helm.
 """
 
 from __future__ import annotations
@@ -13,7 +12,10 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
+from tests.harness.controlplane import GO
 from tests.harness.http import LoopbackServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CHART_YAML = """apiVersion: v2
 name: sealed-secrets
@@ -70,6 +72,26 @@ class ChartRepository:
             subprocess.run(
                 ["helm", "package", str(source), "-d", str(self.root)], check=True, capture_output=True, timeout=60
             )
+        return self._serve()
+
+    def start_upstream(self, version: str = "2.19.1") -> ChartRepository:
+        """Serve the real Sealed Secrets chart (helm/sealed-secrets of the module whose controller
+        tools/build.sh builds), packaged as the version gitopsctl pins, for the controller's version."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        wrapper = ROOT / "tools" / "sealed-secrets"
+        found = subprocess.run(
+            [GO or "go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", "github.com/bitnami/sealed-secrets"],
+            cwd=wrapper, capture_output=True, text=True, check=True, timeout=120,
+        ).stdout.split()  # fmt: skip
+        app_version, module = found[0].removeprefix("v"), Path(found[1])
+        subprocess.run(
+            ["helm", "package", str(module / "helm" / "sealed-secrets"), "-d", str(self.root),
+             f"--version={version}", f"--app-version={app_version}"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        return self._serve()
+
+    def _serve(self) -> ChartRepository:
         self._server = LoopbackServer(functools.partial(QuietFiles, directory=str(self.root)))
         self.url = self._server.url
         subprocess.run(

@@ -1,7 +1,8 @@
-"""A real control plane on loopback: etcd and kube-apiserver built from source (tools/build.sh).
-
-No controllers run: where a controller would write status, tests patch the status
-subresource themselves. Every process is stopped on exit, also when a test fails.
+"""A real control plane on loopback: etcd and kube-apiserver built from source (tools/build.sh),
+and on request (``workloads=True``) kube-controller-manager, kube-scheduler and kwok, so that
+Deployments, ReplicaSets, Jobs and Pods get their status from the real controllers and Pods
+run (Ready, on one fake node) without a kubelet. Every process is stopped on exit, also when a
+test fails.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from tests.harness.pki import make_pki
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("GITOPSCTL_E2E_CACHE", Path.home() / ".cache" / "gitopsctl-e2e"))
 BIN = CACHE / "bin"
-CRDS = ROOT.parent / "shared" / "testdata" / "crds"
+SHARED = ROOT.parent / "shared"
+CRDS = SHARED / "testdata" / "crds"
+# kwok's "fast" stages (the kwok module's kustomize/stage/fast): Pods become Running and Ready
+# at once, a Job's Pods complete, and the node keeps its lease.
+KWOK_STAGES = SHARED / "testdata" / "flux-install" / "kwok-stages-fast.yaml"
+KWOK_NODE = SHARED / "testdata" / "flux-install" / "kwok-node.yaml"
 
 
 class ControlPlaneUnavailable(Exception):
@@ -34,13 +40,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Found when the tests are collected: a test's own PATH holds only the programs it drives.
+GO = shutil.which("go")
+
+
 def ensure_built(target: str, probe: str, what: str) -> None:
     """Build a tools/build.sh target (a no-op when cached); unavailable without Go."""
-    if shutil.which("go") is None and not (BIN / probe).exists():
+    if GO is None and not (BIN / probe).exists():
         raise ControlPlaneUnavailable(f"Go is not installed, so {what} cannot be built")
+    path = os.pathsep.join([*([os.path.dirname(GO)] if GO else []), os.environ.get("PATH", "")])
     result = subprocess.run(
-        ["bash", str(ROOT / "tools" / "build.sh"), target], capture_output=True, text=True, timeout=3600
-    )
+        ["bash", str(ROOT / "tools" / "build.sh"), target],
+        capture_output=True, text=True, timeout=3600, env={**os.environ, "PATH": path},
+    )  # fmt: skip
     if result.returncode != 0:
         raise RuntimeError(f"building {what} failed:\n{result.stderr[-4000:]}")
 
@@ -51,6 +63,7 @@ class ControlPlane:
     address: str = "127.0.0.1"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     kubeconfig: Path = field(init=False)
+    pki: dict[str, Path] = field(init=False)
     server: str = field(init=False)
     port: int = field(init=False)
 
@@ -104,7 +117,48 @@ class ControlPlane:
         self.kubeconfig = self.workdir / "kubeconfig"
         self.kubeconfig.write_text(_kubeconfig(self.server, pki))
         self._wait_ready(pki)
+        self.pki = pki
         return self
+
+    def start_workloads(self, pod_cidr: str = "10.231.200.0/24") -> None:
+        """Run the controllers that give workloads their status, and one fake node for Pods
+        (their addresses from ``pod_cidr``)."""
+        logs = self.workdir / "logs"
+        self._spawn(
+            "kube-controller-manager",
+            [
+                str(BIN / "kube-controller-manager"),
+                f"--kubeconfig={self.kubeconfig}",
+                "--leader-elect=false",
+                "--secure-port=0",
+                f"--service-account-private-key-file={self.pki['sa.key']}",
+                f"--root-ca-file={self.pki['ca.crt']}",
+                "--use-service-account-credentials=false",
+                # No node IPAM: the one node is kwok's, with its own pod CIDR.
+                "--controllers=*,-nodeipam",
+            ],
+            logs,
+        )
+        self._spawn(
+            "kube-scheduler",
+            [str(BIN / "kube-scheduler"), f"--kubeconfig={self.kubeconfig}", "--leader-elect=false", "--secure-port=0"],
+            logs,
+        )
+        self._spawn(
+            "kwok",
+            [
+                str(BIN / "kwok"),
+                f"--kubeconfig={self.kubeconfig}",
+                f"--config={KWOK_STAGES}",
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                f"--cidr={pod_cidr}",
+                "--server-address=127.0.0.1:0",
+            ],
+            logs,
+        )
+        self.kubectl("apply", "-f", str(KWOK_NODE))
+        self.kubectl("wait", "--for=condition=Ready", "node/kwok-node-0", "--timeout=60s")
 
     def _spawn(self, name: str, argv: list[str], logs: Path) -> None:
         log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -196,13 +250,18 @@ current-context: local
 """
 
 
-def start_control_plane(address: str = "127.0.0.1", *, crds: bool = True) -> ControlPlane:
+def start_control_plane(
+    address: str = "127.0.0.1", *, crds: bool = True, workloads: bool = False, pod_cidr: str | None = None
+) -> ControlPlane:
     """etcd and kube-apiserver on ``address`` (loopback, or a test network's host side);
-    without ``crds`` it is as empty as a new cluster: no Flux or SealedSecret CRDs."""
+    without ``crds`` it is as empty as a new cluster: no Flux or SealedSecret CRDs; with
+    ``workloads`` the controllers, the scheduler and kwok run too."""
     workdir = Path(tempfile.mkdtemp(prefix="gitopsctl-cp-"))
     plane = ControlPlane(workdir, address)
     try:
         plane.start()
+        if workloads:
+            plane.start_workloads(*([pod_cidr] if pod_cidr else []))
         if crds:
             plane.install_crds()
     except BaseException:

@@ -42,10 +42,24 @@ class IsolatedNetwork:
     def _host_link(self) -> str:
         return f"gh{os.getpid() % 100000}"
 
+    @property
+    def _namespace_link(self) -> str:
+        return f"gn{os.getpid() % 100000}"
+
+    @property
+    def pod_cidr(self) -> str:
+        """Addresses for kwok to give Pods: inside this network, clear of its two own addresses."""
+        return f"10.231.{self.subnet}.128/25"
+
+    def add_address(self, ip: str) -> None:
+        """Make ``ip`` (a Pod's, from pod_cidr) an address of the namespace, reachable from the host."""
+        _ip("-n", self.name, "addr", "add", f"{ip}/32", "dev", self._namespace_link)
+        _ip("route", "replace", f"{ip}/32", "dev", self._host_link)
+
     def create(self) -> IsolatedNetwork:
         if os.geteuid() != 0:
             raise NetworkUnavailable("network namespaces need root")
-        peer = f"gn{os.getpid() % 100000}"
+        peer = self._namespace_link
         _ip("netns", "add", self.name)
         try:
             _ip("link", "add", self._host_link, "type", "veth", "peer", "name", peer)
@@ -55,11 +69,15 @@ class IsolatedNetwork:
             _ip("-n", self.name, "addr", "add", f"{self.namespace_ip}/30", "dev", peer)
             _ip("-n", self.name, "link", "set", peer, "up")
             _ip("-n", self.name, "link", "set", "lo", "up")
+            # Pod addresses not yet given to the namespace must fail at once, not leave the host
+            # by its default route (where something on the way answered port 8080 with a 404).
+            _ip("route", "add", "unreachable", self.pod_cidr)
         except NetworkUnavailable:
             self.delete()
             raise
         return self
 
     def delete(self) -> None:
+        subprocess.run(["ip", "route", "del", "unreachable", self.pod_cidr], capture_output=True, timeout=30)
         subprocess.run(["ip", "link", "del", self._host_link], capture_output=True, timeout=30)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=30)

@@ -8,10 +8,13 @@ it an address the API server's service proxy will forward to (it refuses loopbac
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
+import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -40,46 +43,7 @@ class SealedSecretsController:
         plane.kubectl(
             "create", "clusterrolebinding", NAME, "--clusterrole=cluster-admin", f"--serviceaccount={NAMESPACE}:{NAME}"
         )
-        token = plane.kubectl("create", "token", NAME, "-n", NAMESPACE, "--duration=6h").stdout.strip()
-        account = plane.workdir / "serviceaccount"
-        account.mkdir()
-        (account / "token").write_text(token)
-        (account / "ca.crt").write_bytes((plane.workdir / "pki" / "ca.crt").read_bytes())
-        (account / "namespace").write_text(NAMESPACE)
-        mounts = (
-            "mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && "
-            f"mount --bind {shlex.quote(str(account))} /run/secrets/kubernetes.io/serviceaccount && "
-            f"exec {shlex.quote(str(BIN / NAME))} --listen-addr={self.network.namespace_ip}:{PORT} "
-            f"--listen-metrics-addr={self.network.namespace_ip}:{PORT + 1} --key-renew-period=0"
-        )
-        env = {
-            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-            "KUBERNETES_SERVICE_HOST": plane.address,
-            "KUBERNETES_SERVICE_PORT": str(plane.port),
-            "POD_NAMESPACE": NAMESPACE,
-        }
-        log = open(plane.workdir / "logs" / f"{NAME}.log", "wb")  # noqa: SIM115 - closed with the process
-        plane.processes.append(
-            subprocess.Popen(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
-                    self.network.name,
-                    "unshare",
-                    "-m",
-                    "--propagation",
-                    "private",
-                    "sh",
-                    "-c",
-                    mounts,
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
-        )
+        spawn_in_pod_network(plane, self.network, self.network.namespace_ip)
         self._service()
         self._wait_healthy()
         return self
@@ -114,6 +78,73 @@ class SealedSecretsController:
             path.write_bytes(base64.b64decode(item["data"]["tls.key"]))
             paths.append(path)
         return paths
+
+
+def spawn_in_pod_network(plane: ControlPlane, network: IsolatedNetwork, ip: str) -> subprocess.Popen[bytes]:
+    """The controller as a pod runs it: listening on ``ip`` inside the test network, with the
+    service account's token (the chart's, or the test's) where in-cluster clients look for it."""
+    token = plane.kubectl("create", "token", NAME, "-n", NAMESPACE, "--duration=6h").stdout.strip()
+    account = plane.workdir / f"serviceaccount-{ip}"
+    account.mkdir()
+    (account / "token").write_text(token)
+    (account / "ca.crt").write_bytes((plane.workdir / "pki" / "ca.crt").read_bytes())
+    (account / "namespace").write_text(NAMESPACE)
+    mounts = (
+        "mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && "
+        f"mount --bind {shlex.quote(str(account))} /run/secrets/kubernetes.io/serviceaccount && "
+        f"exec {shlex.quote(str(BIN / NAME))} --listen-addr={ip}:{PORT} "
+        f"--listen-metrics-addr={ip}:{PORT + 1} --key-renew-period=0"
+    )
+    env = {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "KUBERNETES_SERVICE_HOST": plane.address,
+        "KUBERNETES_SERVICE_PORT": str(plane.port),
+        "POD_NAMESPACE": NAMESPACE,
+    }
+    log = open(plane.workdir / "logs" / f"{NAME}-{ip}.log", "wb")  # noqa: SIM115 - closed with the process
+    argv = ["ip", "netns", "exec", network.name, "unshare", "-m", "--propagation", "private", "sh", "-c", mounts]
+    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    plane.processes.append(process)
+    return process
+
+
+@dataclass
+class ControllerBehindTheChart:
+    """Runs the real controller for the Pod the Sealed Secrets chart's Deployment gets.
+
+    kwok gives the Pod an address from the test network's pod CIDR and calls it Running; this
+    supervisor then makes that address the network's and starts the controller on it, so the
+    chart's own Service and the EndpointSlice the controllers made lead to a real controller.
+    A replaced Pod (a new address) gets a new process: "restart the controller" means that.
+    """
+
+    plane: ControlPlane
+    network: IsolatedNetwork
+    current: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self) -> ControllerBehindTheChart:
+        import threading
+
+        self._stopped = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(0.2):
+            result = self.plane.kubectl(
+                "get", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=sealed-secrets",
+                "-o", "jsonpath={.items[*].status.podIP}", check=False,
+            )  # fmt: skip
+            addresses = set(result.stdout.split()) if result.returncode == 0 else set()
+            for ip in set(self.current) - addresses:
+                with contextlib.suppress(ProcessLookupError):  # it ended on its own
+                    os.killpg(self.current.pop(ip).pid, signal.SIGTERM)
+            for ip in addresses - set(self.current):
+                self.network.add_address(ip)
+                self.current[ip] = spawn_in_pod_network(self.plane, self.network, ip)
 
 
 def publish_service(plane: ControlPlane, ip: str, *, name: str = NAME, namespace: str = NAMESPACE) -> None:

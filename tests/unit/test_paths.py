@@ -30,6 +30,7 @@ def test_bootstraps_sync_path_keeps_a_hidden_folder() -> None:
 
     settings = BootstrapSettings(
         owner="o", repository="r", branch="main", remote="origin", personal=True, hostname="github.com",
+        ssh_hostname="", ca_file="",
         path=".gitops/clusters/production", components=(), components_extra=(), flux_version="",
         flux_namespace="flux-system", release="sealed-secrets", chart_repo="", chart_name="sealed-secrets",
         chart_version="2.19.1", controller_name="sealed-secrets-controller", controller_namespace="flux-system",

