@@ -23,9 +23,9 @@ from gitopsctl.bootstrap.plan import (
 )
 from gitopsctl.config import Config
 from gitopsctl.errors import (
-    Exit,
     ExitCode,
     GitopsctlError,
+    Interrupted,
     OperationFailed,
     PrerequisiteError,
     ToolFailed,
@@ -110,10 +110,10 @@ class BootstrapFlow:
             self._step("verify", self.verify)
             self.next_steps()
         except KeyboardInterrupt:
-            self.progress.failure(
+            # Raised, not printed: the command's summary comes first and this is the last word.
+            raise Interrupted(
                 f"interrupted during the {self.current} step; run gitopsctl bootstrap again to resume"
-            )
-            raise Exit(ExitCode.INTERRUPTED) from None
+            ) from None
 
     def _step(self, name: str, action) -> None:
         self.current = name

@@ -11,6 +11,7 @@ second bootstrap changes nothing.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -80,10 +81,13 @@ spec:
 class World:
     plane: ControlPlane
     github: GitHubEnterprise
+    sealed_secrets: ControllerBehindTheChart
+    controllers: FluxControllersOnceInstalled
     clone: Path
     env: dict[str, str]
 
     def gitopsctl(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        assert self.controllers.failure is None, f"the Flux controllers did not start: {self.controllers.failure}"
         return subprocess.run(
             [sys.executable, "-m", "gitopsctl", "--repo", str(self.clone), *args],
             capture_output=True, text=True, env=self.env, timeout=timeout,
@@ -92,18 +96,54 @@ class World:
     def origin_head(self) -> str:
         return git(self.github.repository(REPOSITORY), "rev-parse", "main")
 
+    def interrupt_bootstrap_at(self, step_line: str) -> str:
+        """Ctrl-C the bootstrap as soon as it says ``step_line`` has begun; its stderr."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gitopsctl", "--repo", str(self.clone), "bootstrap"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env, start_new_session=True,
+        )  # fmt: skip
+        assert process.stderr is not None
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            if line.startswith(f"► {step_line}"):
+                os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole group
+                break
+        seen.append(process.stderr.read())
+        assert process.wait(timeout=120) == 130, "".join(seen)
+        return "".join(seen)
 
-def start_flux_controllers_once_flux_is_installed(plane: ControlPlane) -> None:
+    def assert_bootstrapped_and_healthy(self) -> None:
+        result = self.gitopsctl("bootstrap")
+        assert result.returncode == 0, result.stderr + self.plane.log_tail()[-3000:]
+        verify = self.gitopsctl("verify", "--wait", "--timeout=2m")
+        assert verify.returncode == 0, verify.stderr
+
+
+class FluxControllersOnceInstalled:
     """The controllers run as processes, not from the Deployments flux applies: they start when
     the CRDs they serve exist, as the Pods would once flux bootstrap applied their manifests."""
 
-    def wait_then_start() -> None:
-        crd = "kustomizations.kustomize.toolkit.fluxcd.io"
-        while plane.kubectl("get", "crd", crd, check=False).returncode != 0:
-            time.sleep(0.3)
-        FluxControllers(plane).start()
+    def __init__(self, plane: ControlPlane) -> None:
+        self.plane = plane
+        self.stopped = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._wait_then_start, daemon=True)
+        self.thread.start()
 
-    threading.Thread(target=wait_then_start, daemon=True).start()
+    def _wait_then_start(self) -> None:
+        crd = "kustomizations.kustomize.toolkit.fluxcd.io"
+        try:
+            while self.plane.kubectl("get", "crd", crd, check=False).returncode != 0:
+                if self.stopped.wait(0.3):
+                    return
+            FluxControllers(self.plane).start()
+        except BaseException as error:  # reported by the test, not lost with the thread
+            self.failure = error
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=120)
 
 
 @pytest.fixture
@@ -115,8 +155,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     github = GitHubEnterprise(tmp_path / "github", OWNER, TOKEN).start()
     charts = ChartRepository(tmp_path / "charts").start_upstream()
     sealed_secrets = ControllerBehindTheChart(plane, network).start()
+    controllers = FluxControllersOnceInstalled(plane)
     try:
-        start_flux_controllers_once_flux_is_installed(plane)
         clone = tmp_path / "fleet"
         for relative, text in {**FILES, "gitopsctl.toml": config(github, charts)}.items():
             (clone / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -128,8 +168,9 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         git(clone, "add", "-A")
         git(clone, "commit", "-q", "-m", "A fleet in the Flux examples' shape")
         git(clone, "push", "-q", "-u", "origin", "main")
-        yield World(plane, github, clone, environment(tmp_path, plane))
+        yield World(plane, github, sealed_secrets, controllers, clone, environment(tmp_path, plane))
     finally:
+        controllers.stop()
         sealed_secrets.stop()
         plane.stop()
         charts.stop()
@@ -207,3 +248,45 @@ def test_bootstrap_from_an_empty_cluster_to_a_healthy_verify(world: World):
     assert "is already installed" in again.stderr
     assert world.origin_head() == head
     print(f"bootstrap from zero took {took:.1f}s")
+
+
+@pytest.mark.parametrize(
+    ("step_line", "step"),
+    [
+        ("bootstrapping Flux", "flux"),
+        ("installing Sealed Secrets", "sealed secrets"),
+        ("storing the sealing certificate", "certificate"),
+        ("verifying cluster", "verify"),
+    ],
+)
+def test_ctrl_c_at_each_step_leaves_a_state_the_next_run_resumes_from(world: World, step_line: str, step: str):
+    if step == "certificate":
+        world.sealed_secrets.enabled.clear()  # hold the controller back, so the step is still waiting
+    stderr = world.interrupt_bootstrap_at(step_line)
+    assert stderr.rstrip().splitlines()[-1] == (
+        f"✗ interrupted during the {step} step; run gitopsctl bootstrap again to resume"
+    ), stderr
+    world.sealed_secrets.enabled.set()
+    world.assert_bootstrapped_and_healthy()
+
+
+def test_a_failure_in_flux_bootstrap_resumes(world: World):
+    """The GitHub host fails the deploy-key call once: flux bootstrap stops half-way (its component
+    manifests pushed, no sync yet); the next run completes it."""
+    world.github.failures["POST /api/v3/repos/flux-test/fleet/keys"] = 1
+    failed = world.gitopsctl("bootstrap")
+    assert failed.returncode == 1, failed.stderr
+    assert failed.stderr.rstrip().splitlines()[-1].startswith("✗ bootstrap stopped at the flux step: flux failed"), (
+        failed.stderr
+    )
+    world.assert_bootstrapped_and_healthy()
+
+
+def test_a_controller_that_never_starts_fails_the_certificate_step_in_time_and_resumes(world: World):
+    world.sealed_secrets.enabled.clear()
+    failed = world.gitopsctl("bootstrap", "--timeout=20s")
+    assert failed.returncode == 1, failed.stderr
+    assert "◎ the Sealed Secrets controller has not made its first key yet" in failed.stderr
+    assert "bootstrap stopped at the certificate step: no active sealing key Secret" in failed.stderr
+    world.sealed_secrets.enabled.set()
+    world.assert_bootstrapped_and_healthy()

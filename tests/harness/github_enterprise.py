@@ -56,6 +56,8 @@ class GitHubEnterprise:
     token: str
     keys: dict[str, list[DeployKey]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # "METHOD /path" → how many more times to answer 500 (a failure injected by a test).
+    failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def repositories(self) -> Path:
@@ -139,9 +141,13 @@ class GitHubEnterprise:
                 self._route()
 
             def _route(self) -> None:
-                host.requests.append(f"{self.command} {urlsplit(self.path).path}")
+                request = f"{self.command} {urlsplit(self.path).path}"
+                host.requests.append(request)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if host.failures.get(request, 0) > 0:
+                    host.failures[request] -= 1
+                    return self._json(500, {"message": "Server Error (injected by the test)"})
                 if self.path.startswith("/api/v3/"):
                     self._api(body)
                 else:

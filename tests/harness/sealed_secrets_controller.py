@@ -13,6 +13,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,10 +122,11 @@ class ControllerBehindTheChart:
     plane: ControlPlane
     network: IsolatedNetwork
     current: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Cleared, the Pod's process is not started (a controller that never comes up).
+    enabled: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> ControllerBehindTheChart:
-        import threading
-
+        self.enabled.set()
         self._stopped = threading.Event()
         threading.Thread(target=self._watch, daemon=True).start()
         return self
@@ -142,7 +144,7 @@ class ControllerBehindTheChart:
             for ip in set(self.current) - addresses:
                 with contextlib.suppress(ProcessLookupError):  # it ended on its own
                     os.killpg(self.current.pop(ip).pid, signal.SIGTERM)
-            for ip in addresses - set(self.current):
+            for ip in addresses - set(self.current) if self.enabled.is_set() else ():
                 self.network.add_address(ip)
                 self.current[ip] = spawn_in_pod_network(self.plane, self.network, ip)
 
