@@ -13,6 +13,14 @@ GIT_TIMEOUT = 60.0
 NETWORK_TIMEOUT = 120.0
 
 
+def ssh_push_url(host: str, owner: str, repository: str) -> str:
+    """Where a clone pushes over SSH: git@host:owner/repo.git, or the ssh:// form when the host
+    names a port (scp-like syntax has no place for one: git@host:2222:… would be a path)."""
+    if ":" in host:
+        return f"ssh://git@{host}/{owner}/{repository}.git"
+    return f"git@{host}:{owner}/{repository}.git"
+
+
 @dataclass
 class Git:
     runner: Runner

@@ -21,6 +21,7 @@ from gitopsctl.flux.objects import (
     repository_path,
     revision_sha,
 )
+from gitopsctl.git import ssh_push_url
 from gitopsctl.kube import Kube
 from gitopsctl.sealing.sources import SEALING_KEY_LABEL
 from gitopsctl.versions import parse_version
@@ -121,7 +122,7 @@ class BootstrapSettings:
     @property
     def push_url(self) -> str:
         """Where the operator's clone pushes: the repository flux bootstrap syncs."""
-        return f"git@{self.hostname}:{self.owner}/{self.repository}.git"
+        return ssh_push_url(self.ssh_hostname or self.hostname, self.owner, self.repository)
 
     @property
     def repository_url(self) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from gitopsctl.config import GitHubConfig
 from gitopsctl.errors import InputError
 from gitopsctl.files import FileChanges
-from gitopsctl.git import Git
+from gitopsctl.git import Git, ssh_push_url
 from gitopsctl.sealing.secret import DNS1123_LABEL, DNS1123_SUBDOMAIN, validate_namespace
 
 TEMPLATES = Path(__file__).parent / "homelab"
@@ -108,7 +108,7 @@ class Layout:
 
     @property
     def push_url(self) -> str:
-        return f"git@{self.hostname}:{self.owner}/{self.repository}.git"
+        return ssh_push_url(self.hostname, self.owner, self.repository)
 
 
 def render(layout: Layout) -> dict[str, str]:

@@ -37,3 +37,11 @@ def test_bootstraps_sync_path_keeps_a_hidden_folder() -> None:
         timeout=60,
     )  # fmt: skip
     assert settings.sync_path == "./.gitops/clusters/production"
+
+
+def test_an_ssh_push_url_with_a_port_takes_the_ssh_scheme() -> None:
+    from gitopsctl.git import ssh_push_url
+
+    assert ssh_push_url("github.com", "o", "r") == "git@github.com:o/r.git"
+    # git@ghe.lan:2222:o/r.git would be read as the path 2222:o/r.git on ghe.lan's port 22.
+    assert ssh_push_url("ghe.lan:2222", "o", "r") == "ssh://git@ghe.lan:2222/o/r.git"
