@@ -32,13 +32,32 @@ class FluxControllersOnceInstalled:
         self.thread = threading.Thread(target=self._wait_then_start, daemon=True)
         self.thread.start()
 
+    # Every kind the two controllers watch: a manager exits when one of them is not served yet.
+    CRDS = (
+        "gitrepositories.source.toolkit.fluxcd.io",
+        "helmrepositories.source.toolkit.fluxcd.io",
+        "helmcharts.source.toolkit.fluxcd.io",
+        "ocirepositories.source.toolkit.fluxcd.io",
+        "buckets.source.toolkit.fluxcd.io",
+        "kustomizations.kustomize.toolkit.fluxcd.io",
+    )
+
     def _wait_then_start(self) -> None:
-        crd = "kustomizations.kustomize.toolkit.fluxcd.io"
         try:
-            while self.plane.kubectl("get", "crd", crd, check=False).returncode != 0:
+            while self.plane.kubectl("get", "crd", *self.CRDS, check=False).returncode != 0:
                 if self.stopped.wait(0.3):
                     return
-            FluxControllers(self.plane).start()
+            self.plane.kubectl("wait", "--for=condition=Established", *(f"crd/{c}" for c in self.CRDS), "--timeout=60s")
+            # Established comes a moment before the kinds are served; as a Pod would, try again.
+            for attempt in range(3):
+                controllers = FluxControllers(self.plane)
+                try:
+                    controllers.start()
+                    return
+                except RuntimeError:
+                    controllers.stop()  # the one that did start must not run twice
+                    if attempt == 2 or self.stopped.wait(2):
+                        raise
         except BaseException as error:  # reported by the caller, not lost with the thread
             self.failure = error
 

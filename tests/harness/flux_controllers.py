@@ -18,6 +18,7 @@ class FluxControllers:
     plane: ControlPlane
     namespace: str = "flux-system"
     health: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self) -> FluxControllers:
         ensure_built("flux-controllers", "kustomize-controller", "the Flux controllers")
@@ -50,9 +51,15 @@ class FluxControllers:
             f"--health-addr=127.0.0.1:{self.health[name]}",
         ]
         log = open(self.plane.workdir / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        self.plane.processes.append(
-            subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        )
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.plane.processes.append(process)
+        self.processes[name] = process
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
 
     def _wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -63,6 +70,8 @@ class FluxControllers:
                         break
                 except requests.RequestException:
                     pass
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited:\n{self.plane.log_tail()}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{name} not ready after {timeout}s:\n{self.plane.log_tail()}")
                 time.sleep(0.2)
