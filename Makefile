@@ -1,5 +1,6 @@
 # gitopsctl developer tasks. `make test` is what CI runs; nothing needs to be preinstalled
-# but Python >= 3.11 and Go (for the real helm, kubeseal, etcd and kube-apiserver).
+# but Python >= 3.11 and Go (for the real programs the tests drive: flux, helm, kubeseal, the
+# control plane and the controllers).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -37,9 +38,9 @@ fmt: install
 demo: install
 	bash examples/demo.sh
 
-# A local control plane for trying gitopsctl by hand; Ctrl-C stops it.
+# An empty cluster and a GitHub Enterprise host on loopback for trying gitopsctl by hand; Ctrl-C stops it.
 sandbox: install tools
-	$(BIN)/python -m tests.harness.sandbox
+	PATH=$(CURDIR)/.tools/bin:$$PATH $(BIN)/python -m tests.harness.sandbox
 
 bench: install tools
 	bash benchmarks/startup.sh
