@@ -23,7 +23,7 @@ SUBCOMMANDS = {
 def seal() -> None:
     """Seal secrets with the controller's certificate and write them into the GitOps repository.
 
-    Files land in <sealed_secrets.secrets_dir>/<cluster>/<namespace>-<name>.yaml and are
-    listed in that folder's kustomization.yaml. Certificates come from --cert, the
+    Files land in <sealed_secrets.secrets_dir>/<cluster>/<namespace>.<name>.yaml and are
+    listed in that folder's kustomization.yaml, all of a command's files or none. Certificates come from --cert, the
     repository (seal fetch-cert), or the controller through the API server.
     """
