@@ -71,7 +71,7 @@ class IsolatedNetwork:
             _ip("-n", self.name, "link", "set", "lo", "up")
             # Pod addresses not yet given to the namespace must fail at once, not leave the host
             # by its default route (where something on the way answered port 8080 with a 404).
-            _ip("route", "add", "unreachable", self.pod_cidr)
+            _ip("route", "replace", "unreachable", self.pod_cidr)  # replace: a killed run may have left one
         except NetworkUnavailable:
             self.delete()
             raise
