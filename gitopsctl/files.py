@@ -70,10 +70,6 @@ class FileChanges:
         self._planned.pop(path, None)  # planned again: it moves to the end
         self._planned[path] = (text, mode)
 
-    def planned(self, path: Path) -> str | None:
-        entry = self._planned.get(path)
-        return entry[0] if entry else None
-
     @property
     def paths(self) -> list[Path]:
         return list(self._planned)

@@ -24,7 +24,6 @@ class Placement:
 
     sealed: dict[str, Any]
     path: Path
-    replaces: bool
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class SealedSecretStore:
                     f"{self.relative(path)} already exists",
                     hint="pass --force to replace it, or --merge-into it to add or replace single keys",
                 )
-            placements.append(Placement(sealed, path or new, replaces=path is not None))
+            placements.append(Placement(sealed, path or new))
         return placements
 
     def _existing(self, namespace: str, name: str) -> Path | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shlex
 import socket
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 
 import paramiko
 
+from tests.harness.git_server import serve_git
 from tests.harness.http import QuietHandler
 from tests.harness.pki import make_pki
 
@@ -200,37 +200,8 @@ class GitHubEnterprise:
                     return self.answer(401, b"", {"WWW-Authenticate": 'Basic realm="GitHub"'})
                 if match is None or not host.repository(match["name"]).exists():
                     return self.answer(404, b"Repository not found")
-                environment = {
-                    "PATH": os.environ["PATH"],
-                    "GIT_PROJECT_ROOT": str(host.repositories),
-                    "GIT_HTTP_EXPORT_ALL": "1",
-                    "REQUEST_METHOD": self.command,
-                    "PATH_INFO": f"/{match['owner']}/{match['name']}.git/{match['rest']}",
-                    "QUERY_STRING": url.query,
-                    "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-                    "CONTENT_LENGTH": str(len(body)),
-                    "REMOTE_USER": host.owner,
-                    "REMOTE_ADDR": "127.0.0.1",
-                    "GIT_CONFIG_COUNT": "1",
-                    "GIT_CONFIG_KEY_0": "http.receivepack",
-                    "GIT_CONFIG_VALUE_0": "true",
-                }
-                if self.headers.get("Content-Encoding"):
-                    environment["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
-                if self.headers.get("Git-Protocol"):
-                    environment["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
-                result = subprocess.run(
-                    ["git", "http-backend"], input=body, capture_output=True, env=environment, timeout=120
-                )
-                head, _, payload = result.stdout.partition(b"\r\n\r\n")
-                status, headers = 200, {}
-                for line in head.decode("latin-1").split("\r\n"):
-                    name, _, value = line.partition(":")
-                    if name.lower() == "status":
-                        status = int(value.strip().split()[0])
-                    elif name:
-                        headers[name] = value.strip()
-                self.answer(status, payload, headers)
+                path = f"/{match['owner']}/{match['name']}.git/{match['rest']}"
+                serve_git(self, str(host.repositories), path, url.query, body, user=host.owner)
 
         return Handler
 

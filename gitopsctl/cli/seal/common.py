@@ -106,7 +106,7 @@ def seal_and_deliver(app: Application, secrets: list[Any], options: dict[str, An
 
             target = Path(options["merge_into"])
             merged, text = merge_into_file(target, sealed_objects[0])
-            placements = [Placement(merged, target, replaces=True)]
+            placements = [Placement(merged, target)]
             changes.write(target, text)
             listing = None
         else:
