@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 )
 @click.option("--hostname", default="github.com", show_default=True, show_envvar=True, help="GitHub (Enterprise) host.")
 @click.option(
+    "--ssh-hostname",
+    default="",
+    show_envvar=True,
+    help="GitHub Enterprise: HOST[:PORT] of git over SSH, if not --hostname.",
+)
+@click.option(
+    "--ca-file",
+    default="",
+    type=click.Path(dir_okay=False),
+    show_envvar=True,
+    help="GitHub Enterprise: the CA bundle that signed the host's certificate.",
+)
+@click.option(
     "--registry", default="192.168.0.40:5000", show_default=True, show_envvar=True, help="Image registry HOST[:PORT]."
 )
 @click.option(
@@ -50,6 +63,8 @@ def init(
     branch: str,
     personal: bool,
     hostname: str,
+    ssh_hostname: str,
+    ca_file: str,
     registry: str,
     insecure_registry: bool,
     image_project: str,
@@ -81,6 +96,8 @@ def init(
         branch=branch,
         personal=personal,
         hostname=hostname,
+        ssh_hostname=ssh_hostname,
+        ca_file=str(Path(ca_file).resolve()) if ca_file else "",
         cluster=app.cluster_choice or "production",
         registry=registry,
         insecure=insecure_registry,

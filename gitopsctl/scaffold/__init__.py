@@ -40,6 +40,10 @@ class Layout:
     branch: str = "main"
     personal: bool = True
     hostname: str = "github.com"
+    # GitHub Enterprise only: where git over SSH answers when that is not the web host, and the
+    # CA that signed the host's certificate when the system does not trust it.
+    ssh_hostname: str = ""
+    ca_file: str = ""
     cluster: str = "production"
     registry: str = "192.168.0.40:5000"
     insecure: bool = True
@@ -55,6 +59,14 @@ class Layout:
         _require(_GITHUB_REPOSITORY.match(self.repository), "--repository", self.repository, "a repository name")
         _require(_BRANCH.match(self.branch), "--branch", self.branch, "a branch name such as main")
         _require(_HOST_PORT.match(self.hostname), "--hostname", self.hostname, "a host name, e.g. github.com")
+        if self.ssh_hostname:
+            _require(_HOST_PORT.match(self.ssh_hostname), "--ssh-hostname", self.ssh_hostname, "HOST or HOST:PORT")
+        if self.hostname == "github.com" and (self.ssh_hostname or self.ca_file):
+            option = "--ssh-hostname" if self.ssh_hostname else "--ca-file"
+            raise InputError(
+                f"{option} is for a GitHub Enterprise host, not github.com",
+                hint=f"pass --hostname with your GitHub Enterprise host, or drop {option}",
+            )
         _require(_HOST_PORT.match(self.registry), "--registry", self.registry, "HOST or HOST:PORT")
         _require(_IMAGE_PATH.match(self.image_project), "--image-project", self.image_project, "a registry project")
         _require(_UNIX_USER.match(self.vm_user), "--vm-user", self.vm_user, "a Unix user name")
@@ -86,6 +98,10 @@ class Layout:
         if self.hostname != "github.com":
             api_url = f"https://{self.hostname}/api/v3"
             enterprise = f"hostname = {_toml(self.hostname)}\napi_url = {_toml(api_url)}\n"
+            if self.ssh_hostname:
+                enterprise += f"ssh_hostname = {_toml(self.ssh_hostname)}\n"
+            if self.ca_file:
+                enterprise += f"ca_file = {_toml(self.ca_file)}\n"
         return {
             "cluster": self.cluster,
             "branch": self.branch,
@@ -108,7 +124,7 @@ class Layout:
 
     @property
     def push_url(self) -> str:
-        return ssh_push_url(self.hostname, self.owner, self.repository)
+        return ssh_push_url(self.ssh_hostname or self.hostname, self.owner, self.repository)
 
 
 def render(layout: Layout) -> dict[str, str]:

@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from gitopsctl.config import load_config
 from tests.harness.git import EXAMPLE, git
 
@@ -82,6 +84,29 @@ def test_the_operators_values_land_everywhere(run_cli, tmp_path):
     # The new repository is one gitopsctl reads back without any flag.
     verify = run_cli("--repo", str(target), "verify", "--offline")
     assert "flux-system/frontend" in verify.stderr
+
+
+def test_a_github_enterprise_host_with_its_own_ssh_address_and_ca(run_cli, tmp_path):
+    ca = tmp_path / "ghe-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    target = tmp_path / "lab"
+    result = run_cli(
+        "init", str(target), "--owner", "acme", "--repository", "fleet",
+        "--hostname", "git.acme.lan:8443", "--ssh-hostname", "ssh.acme.lan:2222", "--ca-file", str(ca),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    config = load_config(target)
+    assert (config.github.hostname, config.github.ssh_hostname) == ("git.acme.lan:8443", "ssh.acme.lan:2222")
+    assert config.github_ca_file == str(ca)
+    assert git(target, "remote", "get-url", "origin") == "ssh://git@ssh.acme.lan:2222/acme/fleet.git"
+
+
+@pytest.mark.parametrize("option", [("--ssh-hostname", "ssh.example.org"), ("--ca-file", "ca.pem")])
+def test_enterprise_options_without_an_enterprise_host_are_refused(run_cli, tmp_path, option):
+    result = run_cli("init", str(tmp_path / "lab"), "--owner", "acme", "--repository", "fleet", *option)
+    assert result.exit_code == 2, result.stderr
+    assert f"✗ {option[0]} is for a GitHub Enterprise host, not github.com" in result.stderr
+    assert not (tmp_path / "lab").exists()
 
 
 def test_a_folder_that_is_not_empty_is_refused_without_force(run_cli, tmp_path):
