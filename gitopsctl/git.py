@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from gitopsctl.errors import InputError, ToolFailed
+from gitopsctl.errors import InputError, OperationFailed, ToolFailed
 from gitopsctl.runner import Runner
 
 GIT_TIMEOUT = 60.0
 NETWORK_TIMEOUT = 120.0
+
+
+class PushRejected(OperationFailed):
+    pass
 
 
 def ssh_push_url(host: str, owner: str, repository: str) -> str:
@@ -87,6 +91,45 @@ class Git:
             return Pull.BLOCKED  # local changes to the files the new commits touch
         return Pull.FAST_FORWARDED
 
+    def push_rebasing_once(self, remote: str, branch: str, *, what: str) -> bool:
+        """Push HEAD to ``branch`` without force; if the remote moved (a bot's commit), rebase
+        this clone's commits onto it and push once more. Whether a rebase was needed.
+
+        On a rejection the commits stay local, and the error says so, naming them as ``what``.
+        """
+        try:
+            self._push(remote, branch)
+            return False
+        except ToolFailed as error:
+            if not is_non_fast_forward(error.stderr):
+                raise PushRejected(
+                    f"the push was rejected: {rejection_reason(error.stderr)}",
+                    hint=f"{what} {self._head()} stays local; fix the cause and git push",
+                ) from None
+        self.run("fetch", "--quiet", remote, branch, timeout=NETWORK_TIMEOUT)
+        try:
+            self.run("rebase", "--quiet", f"{remote}/{branch}")
+        except ToolFailed:
+            self.run("rebase", "--abort")
+            raise PushRejected(
+                f"{remote}/{branch} moved and {what} no longer applies on top of it",
+                hint=f"{what} {self._head()} stays local; resolve with git pull --rebase, then push",
+            ) from None
+        try:
+            self._push(remote, branch)
+        except ToolFailed as error:
+            raise PushRejected(
+                f"the push was rejected again: {rejection_reason(error.stderr)}",
+                hint=f"{what} {self._head()} stays local; git pull --rebase && git push",
+            ) from None
+        return True
+
+    def _push(self, remote: str, branch: str) -> None:
+        self.run("push", remote, f"HEAD:refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
+
+    def _head(self) -> str:
+        return self.run("rev-parse", "--short=8", "HEAD").strip()
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
             self.run("merge-base", "--is-ancestor", older, newer)
@@ -137,3 +180,25 @@ def parse_commits(output: str) -> list[Commit]:
         sha, parents, name, email, date, subject, body = record.split(_FIELD)
         commits.append(Commit(sha, tuple(parents.split()), name, email, date, subject, body.strip()))
     return commits
+
+
+def is_non_fast_forward(stderr: str) -> bool:
+    """Whether git refused a push because the remote has commits this clone lacks."""
+    lowered = stderr.lower()
+    markers = (
+        "non-fast-forward",
+        "fetch first",
+        "[rejected]",
+        "stale info",
+        # The remote moved while our push was being received.
+        "cannot lock ref",
+        "but expected",
+    )
+    return any(marker in lowered for marker in markers)
+
+
+def rejection_reason(stderr: str) -> str:
+    for line in stderr.splitlines():
+        if "rejected]" in line:
+            return line.strip().lstrip("! ").strip()
+    return stderr.strip().splitlines()[-1] if stderr.strip() else "no reason given"

@@ -33,10 +33,6 @@ class RevertConflict(OperationFailed):
         self.files = files
 
 
-class PushRejected(OperationFailed):
-    pass
-
-
 @dataclass(frozen=True)
 class Target:
     commit: Commit
@@ -242,39 +238,10 @@ class Rollback:
             return None
 
     def push(self) -> tuple[str, bool]:
-        """Push without force; if the remote moved, rebase the one revert commit and retry once.
-
-        Returns the pushed commit and whether a rebase was needed.
-        """
-        try:
-            self._push()
-            return self.head(), False
-        except ToolFailed as error:
-            if not _is_non_fast_forward(error.stderr):
-                raise PushRejected(
-                    f"the push was rejected: {_rejection(error.stderr)}",
-                    hint=f"the revert commit {self.head()[:8]} stays local; fix the cause and git push",
-                ) from None
-        self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
-        try:
-            self.git.run("rebase", "--quiet", self.remote_ref)
-        except ToolFailed:
-            self.git.run("rebase", "--abort")
-            raise PushRejected(
-                f"{self.remote_ref} moved and the revert no longer applies on top of it",
-                hint=f"the revert commit {self.head()[:8]} stays local; resolve with git pull --rebase, then push",
-            ) from None
-        try:
-            self._push()
-        except ToolFailed as error:
-            raise PushRejected(
-                f"the push was rejected again: {_rejection(error.stderr)}",
-                hint=f"the revert commit {self.head()[:8]} stays local; git pull --rebase && git push",
-            ) from None
-        return self.head(), True
-
-    def _push(self) -> None:
-        self.git.run("push", self.remote, f"HEAD:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
+        """Push without force, rebasing the revert once if the remote moved: the pushed commit
+        and whether a rebase was needed."""
+        rebased = self.git.push_rebasing_once(self.remote, self.branch, what="the revert commit")
+        return self.head(), rebased
 
 
 def lock_files(repo: Path) -> set[Path]:
@@ -292,24 +259,3 @@ def revert_message(commit: Commit, reason: str) -> str:
         lines += ["", f"Reason: {reason}"]
     lines += ["", f"{TRAILER}: {commit.sha}"]
     return "\n".join(lines) + "\n"
-
-
-def _is_non_fast_forward(stderr: str) -> bool:
-    lowered = stderr.lower()
-    markers = (
-        "non-fast-forward",
-        "fetch first",
-        "[rejected]",
-        "stale info",
-        # The remote moved while our push was being received.
-        "cannot lock ref",
-        "but expected",
-    )
-    return any(marker in lowered for marker in markers)
-
-
-def _rejection(stderr: str) -> str:
-    for line in stderr.splitlines():
-        if "rejected]" in line:
-            return line.strip().lstrip("! ").strip()
-    return stderr.strip().splitlines()[-1] if stderr.strip() else "no reason given"

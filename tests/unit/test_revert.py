@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gitopsctl.git import Commit
-from gitopsctl.rollback.revert import _is_non_fast_forward, _rejection, revert_message
+from gitopsctl.git import Commit, is_non_fast_forward, rejection_reason
+from gitopsctl.rollback.revert import revert_message
 
 SHA, PARENT = "c0ffee" + "0" * 34, "beef" + "1" * 36
 
@@ -55,5 +55,5 @@ HOOK_REFUSED = (
     ids=["fetch-first", "non-fast-forward", "hook", "unreachable", "silent"],
 )
 def test_a_push_rejection_is_read(stderr, moved, reason):
-    assert _is_non_fast_forward(stderr) is moved
-    assert _rejection(stderr) == reason
+    assert is_non_fast_forward(stderr) is moved
+    assert rejection_reason(stderr) == reason
