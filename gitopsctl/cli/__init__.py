@@ -20,6 +20,7 @@ COMMANDS = {
     "bootstrap": "gitopsctl.cli.bootstrap:bootstrap",
     "doctor": "gitopsctl.cli.doctor:doctor",
     "history": "gitopsctl.cli.history:history",
+    "images": "gitopsctl.cli.images:images",
     "init": "gitopsctl.cli.init:init",
     "rollback": "gitopsctl.cli.rollback:rollback",
     "seal": "gitopsctl.cli.seal:seal",

@@ -63,15 +63,28 @@ def automation_manifests(repo: Path) -> tuple[list[AutomationManifest], list[Inp
 
 def suspend_in_cluster(kube: Kube, namespace: str) -> list[str]:
     """Suspend every running ImageUpdateAutomation in ``namespace``; the names suspended now."""
-    items = json.loads(kube.kubectl(["get", IMAGE_UPDATE_AUTOMATION, "-n", namespace, "-o", "json"]))["items"]
     suspended = []
-    for item in items:
+    for item in _automations(kube, namespace):
         if (item.get("spec") or {}).get("suspend"):
             continue
         name = item["metadata"]["name"]
         kube.merge_patch(IMAGE_UPDATE_AUTOMATION, name, namespace, {"spec": {"suspend": True}})
         suspended.append(name)
     return suspended
+
+
+def suspended_in_cluster(kube: Kube, namespace: str) -> list[str]:
+    """The ImageUpdateAutomations in ``namespace`` that are suspended now."""
+    return [
+        item["metadata"]["name"] for item in _automations(kube, namespace) if (item.get("spec") or {}).get("suspend")
+    ]
+
+
+def _automations(kube: Kube, namespace: str) -> list[dict]:
+    items: list[dict] = json.loads(kube.kubectl(["get", IMAGE_UPDATE_AUTOMATION, "-n", namespace, "-o", "json"]))[
+        "items"
+    ]
+    return items
 
 
 def resume_in_cluster(kube: Kube, namespace: str, names: list[str]) -> None:
@@ -81,23 +94,38 @@ def resume_in_cluster(kube: Kube, namespace: str, names: list[str]) -> None:
 
 def suspend_in_git(manifests: list[AutomationManifest], repo: Path) -> list[Path]:
     """Set spec.suspend: true in each manifest, keeping comments and layout: all or none."""
+    return _rewrite_suspend(manifests, repo, suspend=True)
+
+
+def unpin_in_git(manifests: list[AutomationManifest], repo: Path) -> list[Path]:
+    """Remove spec.suspend: true from each manifest (a pin a rollback wrote), keeping comments
+    and layout: all or none."""
+    return _rewrite_suspend(manifests, repo, suspend=False)
+
+
+def _rewrite_suspend(manifests: list[AutomationManifest], repo: Path, *, suspend: bool) -> list[Path]:
     changes = FileChanges()
-    for manifest in manifests:
+    for path in dict.fromkeys(manifest.path for manifest in manifests):
+        names = {manifest.name for manifest in manifests if manifest.path == path}
         yaml = round_trip()
-        documents = list(yaml.load_all(read_text(manifest.path)))
+        documents = list(yaml.load_all(read_text(path)))
         touched = False
         for document in documents:
-            if (
+            if not (
                 document
                 and document.get("kind") == "ImageUpdateAutomation"
-                and document["metadata"].get("name") == manifest.name
-                and not document["spec"].get("suspend")
+                and document["metadata"].get("name") in names
+                and bool(document["spec"].get("suspend")) is not suspend
             ):
+                continue
+            if suspend:
                 document["spec"]["suspend"] = True
-                touched = True
+            else:
+                del document["spec"]["suspend"]
+            touched = True
         if touched:
             buffer = io.StringIO()
             yaml.dump_all(documents, buffer)
-            changes.write(manifest.path, buffer.getvalue())
+            changes.write(path, buffer.getvalue())
     changes.apply(repo)
     return changes.paths

@@ -121,6 +121,10 @@ class RollbackFlow:
             if rebased:
                 self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
             self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
+            if target.image_bump and self.pin_in_git and not self.keep_automation:
+                # Until Flux applies the pin, a running automation would write the tag back.
+                with self.progress.step("suspending image automation in the cluster until Flux applies the pin"):
+                    self.suspended = suspend_in_cluster(self.kube, self.config.flux.namespace)
             request_sync(self.kube, self.progress)
             self._explain_resume()
         except KeyboardInterrupt:
@@ -171,15 +175,16 @@ class RollbackFlow:
             self.suspended = []
 
     def _explain_resume(self) -> None:
+        if self.pin_in_git:
+            self.progress.warning(
+                "image automation is suspended in Git so it does not re-apply the reverted tag; once a fixed "
+                "image is tagged, end the hold: gitopsctl images resume"
+            )
+            return
         for name in self.suspended:
             self.progress.warning(
                 f"ImageUpdateAutomation {name} is suspended so it does not re-apply the reverted tag; "
-                f"once a fixed image is tagged, resume it: flux resume image update {name}"
-            )
-        if self.pin_in_git:
-            self.progress.warning(
-                "image automation is suspended in Git; remove 'suspend: true' from the "
-                "ImageUpdateAutomation once a fixed image is tagged"
+                f"once a fixed image is tagged, resume it: gitopsctl images resume {name}"
             )
 
     def _interrupted(self, original: str, stage: Stage) -> None:

@@ -313,7 +313,7 @@ def test_image_bump_suspends_automation_before_the_push(run_cli, world, git_worl
     git_push = next(i for i, c in enumerate(commands) if c.startswith("$ git push"))
     assert patch < git_push
     assert world.get("imageupdateautomations", "flux-system", "flux-system")["spec"]["suspend"] is True
-    assert "flux resume image update flux-system" in result.stderr
+    assert "gitopsctl images resume flux-system" in result.stderr
 
 
 def test_image_tag_only_change_is_recognised_and_pinned_in_git(run_cli, world, git_world):
@@ -326,7 +326,9 @@ def test_image_tag_only_change_is_recognised_and_pinned_in_git(run_cli, world, g
     assert "changes only image tags marked for image automation" in result.stderr
     automation = git(git_world.origin, "show", "main:flux/image-automation/update-automation.yaml")
     assert "  suspend: true" in automation
-    assert world.get("imageupdateautomations", "flux-system", "flux-system")["spec"].get("suspend") is False
+    # Suspended in the cluster too, after the push: until Flux applies the pin, nothing else holds it.
+    assert world.get("imageupdateautomations", "flux-system", "flux-system")["spec"].get("suspend") is True
+    assert "end the hold: gitopsctl images resume" in result.stderr
 
 
 ROLLBACK_FROM_PYTHON = """

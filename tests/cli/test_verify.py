@@ -114,7 +114,7 @@ def test_suspended_automation_is_a_warning_only(run_cli, world, git_world):
     result = verify(run_cli, git_world)
     assert result.exit_code == 0, result.stderr
     assert "⚠ ImageUpdateAutomation flux-system/flux-system" in result.stderr
-    assert "resume with flux resume image update flux-system" in result.stderr
+    assert "resume with gitopsctl images resume flux-system" in result.stderr
 
 
 def test_stalled_object(run_cli, world, git_world):
