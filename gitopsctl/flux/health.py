@@ -216,20 +216,19 @@ def _images(state: ClusterState) -> Iterable[Finding]:
             )
         else:
             yield Finding("images", subject, Status.WAITING, "not scanned yet")
+    held = any(automation.suspended for automation in state.of_kind("ImageUpdateAutomation"))
     for policy in state.of_kind("ImagePolicy"):
         latest = policy.status.get("latestRef") or {}
-        tag = latest.get("tag") or str(policy.status.get("latestImage") or "").rpartition(":")[2]
+        image, _, tag = str(policy.status.get("latestImage") or "").rpartition(":")
+        image, tag = latest.get("name") or image, latest.get("tag") or tag
         ready = policy.condition("Ready")
         subject = f"ImagePolicy {policy.key}"
         if ready is not None and ready.status == "False":
             yield Finding("images", subject, Status.FAILED, f"{ready.reason}: {ready.message}")
+        elif not tag:
+            yield Finding("images", subject, Status.WAITING, "no tag selected yet")
         else:
-            yield Finding(
-                "images",
-                subject,
-                Status.OK if tag else Status.WAITING,
-                f"latest tag {tag}" if tag else "no tag selected yet",
-            )
+            yield _deployed_against_latest(state, subject, image, tag, held=held)
     for automation in state.of_kind("ImageUpdateAutomation"):
         subject = f"ImageUpdateAutomation {automation.key}"
         commit = str(automation.status.get("lastPushCommit") or "")
@@ -239,7 +238,7 @@ def _images(state: ClusterState) -> Iterable[Finding]:
                 "images",
                 subject,
                 Status.WARNING,
-                f"suspended ({pushed}): resume with flux resume image update {automation.name}",
+                f"suspended ({pushed}): resume with gitopsctl images resume {automation.name}",
             )
             continue
         ready = automation.condition("Ready")
@@ -247,6 +246,46 @@ def _images(state: ClusterState) -> Iterable[Finding]:
             yield Finding("images", subject, Status.FAILED, f"{ready.reason}: {ready.message}")
         else:
             yield Finding("images", subject, Status.OK, pushed)
+
+
+def _deployed_against_latest(state: ClusterState, subject: str, image: str, tag: str, *, held: bool) -> Finding:
+    """What the workloads run of ``image`` next to the tag the policy selects. Behind it while
+    the automation is suspended is a rollback's hold: a warning that says how to end it."""
+    running: dict[str, list[str]] = {}
+    for workload in (*state.of_kind("Deployment"), *state.of_kind("Job")):
+        for reference in _image_references(workload.spec):
+            name, _, running_tag = reference.rpartition(":")
+            if name == image and running_tag:
+                running.setdefault(running_tag, []).append(f"{workload.kind} {workload.key}")
+    behind = [f"{', '.join(workloads)} runs {old}" for old, workloads in sorted(running.items()) if old != tag]
+    if not behind:
+        current = f", running in {', '.join(running[tag])}" if tag in running else ""
+        return Finding("images", subject, Status.OK, f"latest tag {tag}{current}")
+    if held:
+        return Finding(
+            "images",
+            subject,
+            Status.WARNING,
+            f"latest tag {tag}; {'; '.join(behind)} while image automation is suspended "
+            "(gitopsctl images resume ends the hold)",
+        )
+    return Finding(
+        "images", subject, Status.OK, f"latest tag {tag}; {'; '.join(behind)} until the automation's bump is applied"
+    )
+
+
+def _image_references(spec: dict[str, Any]) -> Iterable[str]:
+    """Image references in a workload's pod template: container images, and env values that
+    name an image (a deploy Job hands its image to a script that way)."""
+    pod = ((spec.get("template") or {}).get("spec")) or {}
+    for container in (*(pod.get("containers") or []), *(pod.get("initContainers") or [])):
+        if not isinstance(container, dict):
+            continue
+        if isinstance(container.get("image"), str):
+            yield container["image"]
+        for variable in container.get("env") or []:
+            if isinstance(variable, dict) and isinstance(variable.get("value"), str) and ":" in variable["value"]:
+                yield variable["value"]
 
 
 def _sealed_secrets(state: ClusterState) -> Iterable[Finding]:

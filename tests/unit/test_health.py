@@ -130,3 +130,87 @@ def test_the_summary_names_the_first_problem_and_counts_the_rest():
     )
     healthy, text = report.summary()
     assert not healthy and text.startswith("2 not healthy: Kustomization flux-system/a: not reconciled yet (+1 more)")
+
+
+REGISTRY_IMAGE = "harbor.lan:5000/homelab/frontend"
+
+
+def _image_objects(*, deployed: str, suspended: bool) -> list[FluxObject]:
+    return [
+        FluxObject.from_json(
+            {
+                "kind": "ImagePolicy",
+                "metadata": {"name": "frontend", "namespace": "flux-system", "generation": 1},
+                "spec": {},
+                "status": {"latestRef": {"name": REGISTRY_IMAGE, "tag": "main-bbbbbbb-2000"}},
+            }
+        ),
+        FluxObject.from_json(
+            {
+                "kind": "ImageUpdateAutomation",
+                "metadata": {"name": "flux-system", "namespace": "flux-system", "generation": 1},
+                "spec": {"suspend": suspended},
+                "status": {},
+            }
+        ),
+        FluxObject.from_json(
+            {
+                "kind": "Deployment",
+                "metadata": {"name": "frontend", "namespace": "web", "generation": 1},
+                "spec": {"template": {"spec": {"containers": [{"name": "web", "image": deployed}]}}},
+                "status": {},
+            }
+        ),
+        FluxObject.from_json(
+            {
+                "kind": "Job",
+                "metadata": {"name": "deploy", "namespace": "web", "generation": 1},
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "containers": [
+                                {"name": "ssh", "image": "alpine:3.22", "env": [{"name": "IMAGE", "value": deployed}]}
+                            ]
+                        }
+                    }
+                },
+                "status": {},
+            }
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("deployed", "suspended", "status", "detail"),
+    [
+        (
+            f"{REGISTRY_IMAGE}:main-bbbbbbb-2000",
+            False,
+            Status.OK,
+            "latest tag main-bbbbbbb-2000, running in Deployment web/frontend, Job web/deploy",
+        ),
+        (
+            f"{REGISTRY_IMAGE}:main-aaaaaaa-1000",
+            True,
+            Status.WARNING,
+            "latest tag main-bbbbbbb-2000; Deployment web/frontend, Job web/deploy runs main-aaaaaaa-1000 while "
+            "image automation is suspended (gitopsctl images resume ends the hold)",
+        ),
+        (
+            f"{REGISTRY_IMAGE}:main-aaaaaaa-1000",
+            False,
+            Status.OK,
+            "latest tag main-bbbbbbb-2000; Deployment web/frontend, Job web/deploy runs main-aaaaaaa-1000 until "
+            "the automation's bump is applied",
+        ),
+        # Another registry's image of the same name is not this policy's.
+        ("ghcr.io/homelab/frontend:main-aaaaaaa-1000", True, Status.OK, "latest tag main-bbbbbbb-2000"),
+    ],
+)
+def test_an_image_policy_is_judged_against_what_runs(deployed, suspended, status, detail):
+    report = evaluate(
+        ClusterState(_image_objects(deployed=deployed, suspended=suspended)),
+        Expectations(components=(), sealed_secrets=None),
+    )
+    finding = next(f for f in report.findings if f.subject == "ImagePolicy flux-system/frontend")
+    assert (finding.status, finding.detail) == (status, detail)
