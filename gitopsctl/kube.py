@@ -18,6 +18,13 @@ from gitopsctl.runner import Runner, Watcher
 REQUEST_TIMEOUT = "15s"
 
 
+# Who owns the fields gitopsctl writes. Not kubectl's own names: kustomize-controller takes every
+# field of a manager whose name starts with "kubectl" for itself at its next apply and drops what
+# its manifests do not say, so a rollback's `suspend: true` made as kubectl-patch would be undone
+# within one interval (seen with the real controller). flux's CLI is not undone for the same reason.
+FIELD_MANAGER = "gitopsctl"
+
+
 class ClusterUnreachable(OperationFailed):
     pass
 
@@ -107,10 +114,33 @@ class Kube:
 
     def annotate_all(self, namespace: str, resources: Sequence[str], key: str, value: str) -> None:
         """Annotate every object of ``resources`` in ``namespace`` in one call."""
-        self.kubectl(["annotate", "--overwrite", "-n", namespace, ",".join(resources), "--all", f"{key}={value}"])
+        self.kubectl(
+            [
+                "annotate",
+                "--overwrite",
+                f"--field-manager={FIELD_MANAGER}",
+                "-n",
+                namespace,
+                ",".join(resources),
+                "--all",
+                f"{key}={value}",
+            ]
+        )
 
     def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
-        self.kubectl(["patch", "-n", namespace, kind, name, "--type=merge", "-p", json.dumps(patch)])
+        self.kubectl(
+            [
+                "patch",
+                f"--field-manager={FIELD_MANAGER}",
+                "-n",
+                namespace,
+                kind,
+                name,
+                "--type=merge",
+                "-p",
+                json.dumps(patch),
+            ]
+        )
 
 
 _UNKNOWN_TYPE = re.compile(r'doesn\'t have a resource type "([^"]+)"')
