@@ -130,6 +130,13 @@ class Git:
     def _head(self) -> str:
         return self.run("rev-parse", "--short=8", "HEAD").strip()
 
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self.run("cat-file", "-e", f"{sha}^{{commit}}")
+        except ToolFailed:
+            return False
+        return True
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
             self.run("merge-base", "--is-ancestor", older, newer)

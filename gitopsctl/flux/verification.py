@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from gitopsctl.config import Config
 from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
-from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Report, evaluate
-from gitopsctl.git import Git
+from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Includes, Report, evaluate
+from gitopsctl.git import NETWORK_TIMEOUT, Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
 
@@ -23,11 +23,13 @@ class Verifier:
     kube: Kube
     expect: Expectations
     commits_behind: CommitsBehind | None = None
-
+    includes: Includes | None = None
     focus: Callable[[Finding], bool] | None = None
 
     def check(self) -> Report:
-        report = evaluate(read_state(self.kube), self.expect, commits_behind=self.commits_behind)
+        report = evaluate(
+            read_state(self.kube), self.expect, commits_behind=self.commits_behind, includes=self.includes
+        )
         return report.only(self.focus) if self.focus else report
 
     def wait(self, timeout: float, on_report: Callable[[Report], None]) -> Report:
@@ -50,6 +52,39 @@ def expectations(config: Config, target_sha: str) -> Expectations:
         sealed_secrets=(config.sealed_secrets.controller_namespace, config.sealed_secrets.controller_name),
         target_sha=target_sha,
     )
+
+
+@dataclass
+class History:
+    """Whether a revision the cluster reached is built on the one being waited for: image
+    automation may push on top of a revert or a sync before Flux applies it, and then the
+    cluster runs a newer commit that includes it, which is success, not "behind".
+
+    A revision this clone has not seen is fetched once per judgement run (a bot's commit);
+    answers are remembered, so a long wait spawns git only when a new revision appears.
+    """
+
+    git: Git
+    remote: str
+    branch: str
+
+    def __post_init__(self) -> None:
+        self.answers: dict[tuple[str, str], bool] = {}
+        self.fetched = False
+
+    def includes(self, newer: str, older: str) -> bool:
+        key = (newer, older)
+        if key not in self.answers:
+            if not self.git.has_commit(newer) and not self.fetched:
+                self.fetched = True
+                try:
+                    self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
+                except ToolFailed:
+                    return False  # asked again at the next change, without fetching
+            if not self.git.has_commit(newer):
+                return False
+            self.answers[key] = self.git.is_ancestor(older, newer)
+        return self.answers[key]
 
 
 def branch_head(git: Git | None, remote: str, branch: str, progress: Progress) -> str:
@@ -86,7 +121,8 @@ def judge(
     branch = config.github.branch
     head = target_sha if target_sha is not None else branch_head(git, config.github.remote, branch, progress)
     commits_behind = git.commits_between if git is not None else None
-    verifier = Verifier(kube, expectations(config, head), focus=focus, commits_behind=commits_behind)
+    includes = History(git, config.github.remote, branch).includes if git is not None else None
+    verifier = Verifier(kube, expectations(config, head), focus=focus, commits_behind=commits_behind, includes=includes)
     if head:
         progress.action(f"verifying cluster against {branch}@{head[:8]}")
     last = ""

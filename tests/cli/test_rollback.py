@@ -413,3 +413,39 @@ def test_the_boundary_of_a_shallow_clone_is_not_called_the_first_commit(run_cli,
         f"✗ {boundary[:8]} is where this shallow clone's history stops; its parent was not fetched: "
         "git fetch --unshallow, then run again"
     )
+
+
+def test_a_bot_commit_on_top_of_the_revert_counts_as_the_revert_applied(run_cli, world, git_world):
+    """Image automation pushes on top of the revert before Flux applies it: the cluster then
+    runs a newer commit that includes the revert, which the wait takes as done."""
+    bad = change_replicas(git_world, 5)
+    push(git_world.clone)
+    world.source_at(git_world.head())
+    bot = git_world.second_clone("bot")
+    stop = threading.Event()
+
+    def bot_then_flux() -> None:
+        start = git(git_world.origin, "rev-parse", "main")
+        while not stop.is_set() and git(git_world.origin, "rev-parse", "main") == start:
+            time.sleep(0.05)
+        git(bot, "pull", "-q")
+        (bot / "bot.txt").write_text("bump\n")
+        git(bot, "add", "bot.txt")
+        git(bot, "-c", "user.name=fluxcdbot", "-c", "user.email=bot@x", "commit", "-q", "-m", "chore(images): bump")
+        git(bot, "push", "-q", "origin", "main")
+        newer = git(bot, "rev-parse", "HEAD")
+        world.source_at(newer)
+        for name in EXAMPLE_KUSTOMIZATIONS:
+            inventory = ["default_backend-deploy_batch_Job"] if name == "backend-deploy" else []
+            world.kustomization_applied(name, newer, inventory=inventory)
+
+    thread = threading.Thread(target=bot_then_flux, daemon=True)
+    thread.start()
+    try:
+        result = rollback(run_cli, git_world, bad, "--timeout", "60s")
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert "which includes" in result.stderr
+    assert "✔ all healthy and in sync" in result.stderr

@@ -214,3 +214,47 @@ def test_an_image_policy_is_judged_against_what_runs(deployed, suspended, status
     )
     finding = next(f for f in report.findings if f.subject == "ImagePolicy flux-system/frontend")
     assert (finding.status, finding.detail) == (status, detail)
+
+
+NEWER = "c" * 40
+
+
+@pytest.mark.parametrize(
+    ("includes", "source_status", "source_detail", "kustomization_status", "kustomization_detail"),
+    [
+        # A bot's commit on top of the target: the target is in what runs.
+        (
+            lambda newer, older: (newer, older) == (NEWER, NEW),
+            Status.OK,
+            f"at {NEWER[:8]}, which includes {NEW[:8]} and newer commits",
+            Status.OK,
+            f"applied {NEWER[:8]}, which includes {NEW[:8]}",
+        ),
+        # Another line of history (a force-push, or the target not fetched yet): still waiting.
+        (
+            lambda newer, older: False,
+            Status.WAITING,
+            f"behind: has {NEWER[:8]}, the branch head is {NEW[:8]}",
+            Status.WAITING,
+            f"applied {NEWER[:8]}, waiting for {NEW[:8]}",
+        ),
+    ],
+    ids=["includes-the-target", "does-not"],
+)
+def test_a_revision_newer_than_the_target_counts_when_it_includes_it(
+    includes, source_status, source_detail, kustomization_status, kustomization_detail
+):
+    source = FluxObject.from_json(
+        {
+            "kind": "GitRepository",
+            "metadata": {"name": "flux-system", "namespace": "flux-system", "generation": 1},
+            "spec": {"url": "ssh://git@github.com/o/r", "ref": {"branch": "main"}},
+            "status": git_repository_status(f"main@sha1:{NEWER}"),
+        }
+    )
+    apps = kustomization("apps", kustomization_applied_status(f"main@sha1:{NEWER}"))
+    expect = Expectations(components=(), sealed_secrets=None, target_sha=NEW)
+    report = evaluate(ClusterState([source, apps]), expect, includes=includes)
+    found = {f.subject: (f.status, f.detail) for f in report.findings}
+    assert found["GitRepository flux-system/flux-system"] == (source_status, source_detail)
+    assert found["Kustomization flux-system/apps"] == (kustomization_status, kustomization_detail)
