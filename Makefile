@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 tools:
 	@if command -v go >/dev/null; then \
 		bash tools/build.sh test-tools && bash tools/build.sh control-plane && bash tools/build.sh flux-controllers && \
-		bash tools/build.sh flux-cli; \
+		bash tools/build.sh flux-cli && bash tools/build.sh image-controllers; \
 	else echo "Go is not installed: tests that need helm, kubeseal or the control plane will be skipped"; fi
 
 test: install tools

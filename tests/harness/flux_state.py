@@ -39,8 +39,6 @@ EXAMPLE_KUSTOMIZATIONS = {
 PATHS = {
     "kustomizations": "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{ns}/kustomizations/{name}",
     "gitrepositories": "/apis/source.toolkit.fluxcd.io/v1/namespaces/{ns}/gitrepositories/{name}",
-    "imagerepositories": "/apis/image.toolkit.fluxcd.io/v1/namespaces/{ns}/imagerepositories/{name}",
-    "imagepolicies": "/apis/image.toolkit.fluxcd.io/v1/namespaces/{ns}/imagepolicies/{name}",
     "imageupdateautomations": "/apis/image.toolkit.fluxcd.io/v1/namespaces/{ns}/imageupdateautomations/{name}",
     "sealedsecrets": "/apis/bitnami.com/v1alpha1/namespaces/{ns}/sealedsecrets/{name}",
     "deployments": "/apis/apps/v1/namespaces/{ns}/deployments/{name}",
@@ -191,17 +189,10 @@ spec:
         )
 
     def image_automation(self, *, suspended: bool = False) -> None:
+        """The example's ImageUpdateAutomation, for the rollback guard to suspend. Only the real
+        image controllers write image objects' status (tests/e2e/test_image_automation.py), so
+        the ImageRepository and ImagePolicy, which are unhealthy until scanned, are not here."""
         self.apply(f"""apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata: {{name: frontend, namespace: flux-system}}
-spec: {{image: 192.168.0.40:5000/homelab/frontend, interval: 5m, insecure: true}}
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata: {{name: frontend, namespace: flux-system}}
-spec: {{imageRepositoryRef: {{name: frontend}}, policy: {{numerical: {{order: asc}}}}}}
----
-apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageUpdateAutomation
 metadata: {{name: flux-system, namespace: flux-system}}
 spec:
@@ -214,43 +205,6 @@ spec:
   update: {{path: ./flux/apps, strategy: Setters}}
 ---
 """)
-        self.set_status(
-            "imagerepositories",
-            "flux-system",
-            "frontend",
-            {
-                "observedGeneration": 1,
-                "canonicalImageName": "192.168.0.40:5000/homelab/frontend",
-                "lastScanResult": {
-                    "tagCount": 12,
-                    "scanTime": now(),
-                    "latestTags": ["main-abc1234-1764115300"],
-                },
-                "conditions": [condition("Ready", "True", "Succeeded", "successful scan: found 12 tags")],
-            },
-        )
-        self.set_status(
-            "imagepolicies",
-            "flux-system",
-            "frontend",
-            {
-                "observedGeneration": 1,
-                "latestRef": {"name": "192.168.0.40:5000/homelab/frontend", "tag": "main-abc1234-1764115300"},
-                "conditions": [condition("Ready", "True", "Succeeded", "Latest image tag resolved")],
-            },
-        )
-        self.set_status(
-            "imageupdateautomations",
-            "flux-system",
-            "flux-system",
-            {
-                "observedGeneration": 1,
-                "lastPushCommit": "a" * 40,
-                "lastPushTime": now(),
-                "lastAutomationRunTime": now(),
-                "conditions": [condition("Ready", "True", "Succeeded", "repository up-to-date")],
-            },
-        )
 
     def healthy(self, url: str, sha: str) -> None:
         """The home-lab setup, fully reconciled at ``sha``."""

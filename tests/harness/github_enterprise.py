@@ -12,6 +12,7 @@ what works.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import shlex
@@ -19,6 +20,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -99,6 +101,9 @@ class GitHubEnterprise:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True, timeout=30)
+            # Who moved a branch, and when: what a failing test needs to tell bot from operator.
+            config = ["git", "-C", str(path), "config", "core.logAllRefUpdates", "always"]
+            subprocess.run(config, check=True, timeout=30)
         return path
 
     def stop(self) -> None:
@@ -297,7 +302,17 @@ class _GitSshServer(paramiko.ServerInterface):
             process.stdin.close()
 
         threading.Thread(target=feed, daemon=True).start()
-        while chunk := process.stdout.read1(65536):
-            channel.sendall(chunk)
-        channel.send_exit_status(process.wait())
-        channel.close()
+        started = time.strftime("%H:%M:%S")
+        try:
+            while chunk := process.stdout.read1(65536):
+                channel.sendall(chunk)
+            ending = f"exit {process.wait()}"
+            channel.send_exit_status(process.returncode)
+        except (EOFError, OSError):
+            # The client hung up once it had what it needed (go-git does after a fetch).
+            process.kill()
+            ending = f"client hung up (exit {process.wait()})"
+        with open(self.host.workdir / "ssh.log", "a") as log:  # read by failing tests
+            log.write(f"{started}-{time.strftime('%H:%M:%S')} {program}: {ending}\n")
+        with contextlib.suppress(EOFError, OSError):
+            channel.close()

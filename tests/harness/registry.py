@@ -9,17 +9,23 @@ token service takes basic auth and hands out a token, and ``/v2/`` accepts that 
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
+import io
 import json
 import secrets
 import shutil
 import subprocess
+import tarfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urljoin, urlparse
 
 from tests.harness.controlplane import free_port
 from tests.harness.http import LoopbackServer, QuietHandler
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
 @dataclass
@@ -66,11 +72,73 @@ class Registry:
             time.sleep(0.05)
         raise RuntimeError("the registry did not answer within 30s")
 
+    def push_image(self, repository: str, tag: str) -> str:
+        """Push a small image (one layer holding its tag) under ``tag``, through the registry API
+        as a CI job's docker push does, as the first user; its manifest digest."""
+        import requests
+
+        user, password = next(iter(self.users.items()))
+        session = requests.Session()
+        session.auth = (user, password)
+        base = f"http://{self.host}/v2/{repository}"
+        layer_tar = io.BytesIO()
+        with tarfile.open(fileobj=layer_tar, mode="w") as archive:
+            content = f"{repository}:{tag}\n".encode()
+            entry = tarfile.TarInfo("version")
+            entry.size = len(content)
+            archive.addfile(entry, io.BytesIO(content))
+        layer = gzip.compress(layer_tar.getvalue(), mtime=0)
+        config = json.dumps(
+            {
+                "architecture": "arm64",
+                "os": "linux",
+                "config": {},
+                "rootfs": {"type": "layers", "diff_ids": [_digest(layer_tar.getvalue())]},
+            }
+        ).encode()
+        for blob in (layer, config):
+            started = session.post(f"{base}/blobs/uploads/", timeout=10)
+            started.raise_for_status()
+            location = urljoin(f"http://{self.host}", started.headers["Location"])
+            separator = "&" if "?" in location else "?"
+            session.put(
+                f"{location}{separator}digest={_digest(blob)}",
+                data=blob,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=10,
+            ).raise_for_status()
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": _digest(config),
+                    "size": len(config),
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                        "digest": _digest(layer),
+                        "size": len(layer),
+                    }
+                ],
+            }
+        ).encode()
+        session.put(
+            f"{base}/manifests/{tag}", data=manifest, headers={"Content-Type": OCI_MANIFEST}, timeout=10
+        ).raise_for_status()
+        return _digest(manifest)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _digest(blob: bytes) -> str:
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
 
 
 class HarborTokenRegistry:
