@@ -15,6 +15,7 @@ applies on request. Needs root and Go, like the end-to-end tests.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -26,9 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.harness.controlplane import TOOLS_BIN  # noqa: E402
 from tests.harness.home_lab import FRONTEND, Lab, start_home_lab  # noqa: E402
 
 ROUNDS = 3
+KUSTOMIZATIONS = "kustomizations.kustomize.toolkit.fluxcd.io"
 
 
 def when(condition: Callable[[], bool], stop: threading.Event) -> list[float]:
@@ -47,11 +50,22 @@ def when(condition: Callable[[], bool], stop: threading.Event) -> list[float]:
 
 
 def applied(lab: Lab, image: str) -> Callable[[], bool]:
+    """Done as gitopsctl judges it: ``image`` rolled out, and every Kustomization Ready at the
+    branch head (the dependents of the frontend apply after it)."""
+
     def check() -> bool:
         try:
-            return lab.deployed() == image
+            if lab.deployed() != image:
+                return False
         except AssertionError:  # still rolling out
             return False
+        head = lab.origin_head()
+        listing = json.loads(lab.cluster.plane.kubectl("get", KUSTOMIZATIONS, "-A", "-o", "json").stdout)
+        return all(
+            item["status"].get("lastAppliedRevision", "").endswith(head)
+            and any(c["type"] == "Ready" and c["status"] == "True" for c in item["status"].get("conditions", []))
+            for item in listing["items"]
+        )
 
     return check
 
@@ -90,6 +104,7 @@ def rollback(lab: Lab, commit: str, previous: str) -> tuple[float, float]:
 
 def main() -> None:
     os.environ.pop("GIT_SSL_CAINFO", None)  # the world's host has its own CA
+    os.environ["PATH"] = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"  # helm packages the chart
     lab = start_home_lab(Path(tempfile.mkdtemp(prefix="gitopsctl-bench-")))
     try:
         rows = []
