@@ -84,7 +84,9 @@ class RollbackFlow:
     def show_plan(self, target: Target, *, no_push: bool) -> None:
         steps = []
         if target.image_bump and not self.keep_automation:
-            steps.append("suspend image automation " + ("in Git" if self.pin_in_git else "in the cluster"))
+            steps.append(
+                "suspend image automation " + ("in Git and in the cluster" if self.pin_in_git else "in the cluster")
+            )
         mainline = " -m 1" if target.mainline else ""
         steps.append(
             f"git revert --no-commit{mainline} {target.commit.sha[:8]} and commit with "
@@ -121,10 +123,6 @@ class RollbackFlow:
             if rebased:
                 self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
             self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
-            if target.image_bump and self.pin_in_git and not self.keep_automation:
-                # Until Flux applies the pin, a running automation would write the tag back.
-                with self.progress.step("suspending image automation in the cluster until Flux applies the pin"):
-                    self.suspended = suspend_in_cluster(self.kube, self.config.flux.namespace)
             request_sync(self.kube, self.progress)
             self._explain_resume()
         except KeyboardInterrupt:
@@ -157,14 +155,16 @@ class RollbackFlow:
                         "-",
                         stdin=f"Suspend image automation during rollback of {target.commit.sha[:8]}\n",
                     )
-            return
         namespace = self.config.flux.namespace
-        for manifest in self.manifests:
-            if manifest.suspend_declared is False:
-                self.progress.warning(
-                    f"{manifest.path.name} declares suspend: false, so Flux will undo a cluster "
-                    "suspension at its next sync; use --pin-in-git"
-                )
+        if not self.pin_in_git:
+            for manifest in self.manifests:
+                if manifest.suspend_declared is False:
+                    self.progress.warning(
+                        f"{manifest.path.name} declares suspend: false, so Flux will undo a cluster "
+                        "suspension at its next sync; use --pin-in-git"
+                    )
+        # Also with the pin: until Flux applies it, a live automation would write the tag back
+        # the moment the revert lands (seen with the real controller, within a second).
         with self.progress.step("suspending image automation in the cluster"):
             self.suspended = suspend_in_cluster(self.kube, namespace)
 

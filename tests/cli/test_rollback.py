@@ -332,7 +332,7 @@ def test_image_tag_only_change_is_recognised_and_pinned_in_git(run_cli, world, g
     assert "changes only image tags marked for image automation" in result.stderr
     automation = git(git_world.origin, "show", "main:flux/image-automation/update-automation.yaml")
     assert "  suspend: true" in automation
-    # Suspended in the cluster too, after the push: until Flux applies the pin, nothing else holds it.
+    # Suspended in the cluster too, before the push: until Flux applies the pin, nothing else holds it.
     assert world.get("imageupdateautomations", "flux-system", "flux-system")["spec"].get("suspend") is True
     assert "end the hold: gitopsctl images resume" in result.stderr
 

@@ -131,10 +131,10 @@ def test_keep_automation_warns_and_the_bump_comes_back(lab: Lab):
 
 
 def test_the_bot_pushes_while_the_rollback_pushes(lab: Lab, tmp_path: Path):
-    """The automation stays live until the push with --pin-in-git; a pre-push hook holds the
-    rollback's push until the bot's commit (a backend bump) has landed, so the push is rejected
-    and the revert is rebased onto the bot's real commit."""
-    good = lab.deployed()
+    """With --keep-automation the automation stays live; a pre-push hook holds the rollback's
+    push until a real bot commit (a backend bump, for a tag pushed while the hook waits) has
+    landed, so the push is rejected and the revert is rebased onto the bot's commit. The wait
+    then ends on whatever Flux applies on top of the revert (the bot may re-bump at once)."""
     bump = lab.bump_frontend(2)
     waiting = tmp_path / "hook-is-waiting"
     hook = lab.clone / ".git" / "hooks" / "pre-push"
@@ -149,7 +149,7 @@ def test_the_bot_pushes_while_the_rollback_pushes(lab: Lab, tmp_path: Path):
         "exit 1\n"
     )
     hook.chmod(0o755)
-    command = ["rollback", bump[:10], "--pin-in-git", "--timeout=3m"]
+    command = ["rollback", bump[:10], "--keep-automation", "--timeout=3m"]
     rollback = subprocess.Popen(
         [sys.executable, "-m", "gitopsctl", "--repo", str(lab.clone), *command],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=lab.env,
@@ -160,9 +160,13 @@ def test_the_bot_pushes_while_the_rollback_pushes(lab: Lab, tmp_path: Path):
     assert rollback.returncode == 0, stderr
     assert "the remote had moved: rebased the revert onto it and pushed" in stderr
     origin = lab.cluster.github.repository(REPOSITORY)
-    authors = git(origin, "log", "-3", "--format=%an", "main").splitlines()
-    assert authors == ["Operator", "Operator", BOT]  # revert and pin on top of the bot's bump
-    assert lab.deployed() == good
+    revert = next(
+        line.split()[0]
+        for line in git(origin, "log", "--format=%H %s", "main").splitlines()
+        if 'Revert "chore(images): update images"' in line
+    )
+    assert lab.origin_commit(f"{revert}^") == (BOT, "chore(images): update images")
+    assert git(origin, "show", "--format=", "--name-only", f"{revert}^") == "flux/apps/backend-deploy/job.yaml"
     job = lab.get("job", "backend-deploy", "default")
     assert ci_tag(2) in json.dumps(job["spec"]["template"]["spec"]["containers"][0]["env"])
 
