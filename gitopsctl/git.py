@@ -11,6 +11,8 @@ from gitopsctl.runner import Runner
 
 GIT_TIMEOUT = 60.0
 NETWORK_TIMEOUT = 120.0
+# After an interrupted push the remote is asked what it has: briefly, the operator is waiting.
+REMOTE_QUESTION_TIMEOUT = 20.0
 
 
 class PushRejected(OperationFailed):
@@ -38,6 +40,13 @@ class Git:
     def remote_head(self, remote: str, branch: str, *, timeout: float = NETWORK_TIMEOUT) -> str:
         output = self.run("ls-remote", remote, f"refs/heads/{branch}", timeout=timeout)
         return output.split()[0] if output.strip() else ""
+
+    def remote_points_at(self, remote: str, branch: str, sha: str) -> bool | None:
+        """Whether ``remote``'s ``branch`` points at ``sha`` now; None when the remote cannot be asked."""
+        try:
+            return self.remote_head(remote, branch, timeout=REMOTE_QUESTION_TIMEOUT) == sha
+        except OperationFailed:
+            return None
 
     def remote_url(self, remote: str) -> str | None:
         """The URL of ``remote``; None when the repository has no such remote."""

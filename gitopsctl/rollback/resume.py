@@ -21,7 +21,7 @@ from gitopsctl.flux.automation import (
     unpin_in_git,
 )
 from gitopsctl.flux.reconcile import request_sync
-from gitopsctl.git import NETWORK_TIMEOUT, Git
+from gitopsctl.git import Git, Pull
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
 from gitopsctl.signals import interrupts_deferred
@@ -85,7 +85,7 @@ class ResumeAutomation:
         except (OperationFailed, KeyboardInterrupt) as error:
             with interrupts_deferred(deliver=False):
                 # What the remote has decides, not what this process saw before the interruption.
-                if pushing and self._remote_has_head(remote, branch):
+                if pushing and self.git.remote_points_at(remote, branch, self.git.run("rev-parse", "HEAD").strip()):
                     raise Interrupted(
                         "interrupted after the push: the pin is gone from Git; run gitopsctl images resume "
                         "again to resume the automation in the cluster"
@@ -103,28 +103,18 @@ class ResumeAutomation:
         self.progress.success(f"pushed {head[:8]} to {branch}: the pin is gone from {files}")
         request_sync(self.kube, self.progress)
 
-    def _remote_has_head(self, remote: str, branch: str) -> bool:
-        try:
-            return self.git.remote_head(remote, branch, timeout=20) == self.git.run("rev-parse", "HEAD").strip()
-        except OperationFailed:
-            return False
-
     def _catch_up(self, remote: str, branch: str) -> InputError | None:
         """Fast-forward a clean clone to the remote branch; why the clone cannot take a commit
         that removes a pin (None when it can)."""
         current = self.git.run("rev-parse", "--abbrev-ref", "HEAD").strip()
         if current != branch:
             return InputError(f"on branch '{current}', not '{branch}'", hint=f"git switch {branch}")
-        self.git.run("fetch", "--quiet", remote, branch, timeout=NETWORK_TIMEOUT)
-        local = self.git.run("rev-parse", "HEAD").strip()
-        upstream = self.git.run("rev-parse", f"{remote}/{branch}").strip()
-        if local != upstream and not self.git.is_ancestor(local, upstream):
+        # Clean first: a failed push is undone with reset --hard.
+        if self.git.run("status", "--porcelain", "--untracked-files=no").strip():
+            return InputError("the repository has uncommitted changes", hint="commit or stash them, then run again")
+        if self.git.fast_forward(remote, branch) is Pull.DIVERGED:
             return InputError(
                 f"local {branch} has commits {remote}/{branch} does not",
                 hint="push or drop them first, so the resume starts from what Flux sees",
             )
-        if self.git.run("status", "--porcelain", "--untracked-files=no").strip():
-            return InputError("the repository has uncommitted changes", hint="commit or stash them, then run again")
-        if local != upstream:
-            self.git.run("merge", "--ff-only", "--quiet", upstream)
         return None

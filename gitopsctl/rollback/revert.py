@@ -15,8 +15,6 @@ from gitopsctl.errors import InputError, OperationFailed, ToolFailed
 from gitopsctl.files import LOCK_NAME, git_directory
 from gitopsctl.git import COMMIT_FORMAT, NETWORK_TIMEOUT, Commit, Git, parse_commits
 
-# After an interrupted push the remote is asked what it has: briefly, the operator is waiting.
-REMOTE_QUESTION_TIMEOUT = 20.0
 # Revert of a revert of a revert…: followed this far, which no real history reaches.
 MAX_REVERT_CHAIN = 8
 SHA_PATTERN = re.compile(r"^[0-9a-fA-F]{4,40}$")
@@ -232,10 +230,7 @@ class Rollback:
 
     def remote_has(self, sha: str) -> bool | None:
         """Whether the remote branch points at ``sha`` now; None when the remote cannot be asked."""
-        try:
-            return self.git.remote_head(self.remote, self.branch, timeout=REMOTE_QUESTION_TIMEOUT) == sha
-        except OperationFailed:
-            return None
+        return self.git.remote_points_at(self.remote, self.branch, sha)
 
     def push(self) -> tuple[str, bool]:
         """Push without force, rebasing the revert once if the remote moved: the pushed commit
