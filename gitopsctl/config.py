@@ -87,6 +87,9 @@ class Config:
     apps: AppsConfig = field(default_factory=AppsConfig)
     flux: FluxConfig = field(default_factory=FluxConfig)
     sealed_secrets: SealedSecretsConfig = field(default_factory=SealedSecretsConfig)
+    # Local checkouts of the other sources Kustomizations name (an app repository, an OCI
+    # artifact's sources): "name" or "namespace/name" -> a folder, relative to this repository.
+    sources: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
     @property
@@ -133,16 +136,29 @@ def parse_config(document: dict[str, Any], *, source: Path | None = None) -> Con
     where = source.name if source else CONFIG_FILE
     sections: dict[str, Any] = {}
     for name, table in document.items():
+        if name == "sources" and isinstance(table, dict):
+            sections[name] = _parse_sources(where, table)
+            continue
         section_type = _SECTIONS.get(name)
         if section_type is None:
             raise InputError(
                 f"{where}: unknown section [{name}]",
-                hint=f"the known sections are {', '.join(f'[{s}]' for s in _SECTIONS)}",
+                hint=f"the known sections are {', '.join(f'[{s}]' for s in [*_SECTIONS, 'sources'])}",
             )
         if not isinstance(table, dict):
             raise InputError(f"{where}: '{name}' must be a table ([{name}])")
         sections[name] = _parse_section(where, name, section_type, table)
     return Config(**sections, source=source)
+
+
+def _parse_sources(where: str, table: dict[str, Any]) -> dict[str, str]:
+    for key, value in table.items():
+        if not isinstance(value, str) or not value:
+            raise InputError(
+                f"{where}: 'sources.{key}' must be the path of a local checkout, not {value!r}",
+                hint='e.g. podinfo = "../podinfo"',
+            )
+    return dict(table)
 
 
 def _parse_section(where: str, name: str, section_type: type, table: dict[str, Any]) -> Any:

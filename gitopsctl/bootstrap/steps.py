@@ -273,7 +273,7 @@ class BootstrapFlow:
         push = self._push_commands()
         if not (self.repo / self.cluster_path).is_dir():
             return
-        report = check_repository(self.repo, self.cluster_path)
+        report = check_repository(self.repo, self.cluster_path, self.runner, self.config)
         if not report.missing_secrets:
             terminal.info(f"Next: commit and push the certificate and gitopsctl.toml ({push})")
             return

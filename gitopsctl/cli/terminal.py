@@ -75,6 +75,10 @@ class Terminal:
     def waiting(self, text: str) -> None:
         self._status(WAITING, text, "yellow")
 
+    def note(self, text: str) -> None:
+        """Information, not a problem (the ◎ of flux's vocabulary): SOPS-encrypted, not checked here."""
+        self._status(WAITING, text, "blue")
+
     def warning(self, text: str) -> None:
         self._status(WARNING, text, "yellow", always=True)
 

@@ -17,16 +17,21 @@ if TYPE_CHECKING:
 @click.option("--wait", is_flag=True, show_envvar=True, help="Keep watching until healthy or --timeout.")
 @timeout_option("5m")
 @click.option("--offline", is_flag=True, help="Check the repository alone: no cluster needed.")
+@click.option(
+    "--flux-version",
+    show_envvar=True,
+    help="With --offline: check API versions against this Flux release [default: the one the repository pins].",
+)
 @output_option
 @pass_app
-def verify(app: Application, wait: bool, timeout: float, offline: bool, output: str) -> None:
+def verify(app: Application, wait: bool, timeout: float, offline: bool, flux_version: str | None, output: str) -> None:
     """Report controllers, sync, Kustomizations in dependency order, image automation,
     sealed secrets and workloads. Exits 0 only when all is healthy and in sync, else 4.
     """
     if offline:
         from gitopsctl.cli.verify_offline import verify_offline
 
-        verify_offline(app, output)
+        verify_offline(app, output, flux_version or "")
         return
     report = run_verification(app, wait=wait, timeout=timeout, output=output)
     if not report.healthy:

@@ -1,46 +1,38 @@
-"""verify --offline: what can be checked in the repository alone, before anything is pushed."""
+"""verify --offline: what can be checked in the repository alone, before anything is pushed.
+
+Every check runs on what Flux builds (flux/build.py), not on the files as written. Findings come
+in three kinds: a problem (✗, something Flux will fail on or that will not work), a warning (⚠,
+worth a look: a secret that must come from the cluster, a build that needs the network) and a
+note (◎, information: SOPS-encrypted, a source this repository does not hold).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitopsctl.config import Config
 from gitopsctl.flux import graph
-from gitopsctl.flux.objects import FluxObject, repository_path
+from gitopsctl.flux.api_versions import NEWEST_KNOWN, Version, pinned_flux, unserved
+from gitopsctl.flux.build import Build, Builder, ClusterBuild, Document, Sources, as_mapping
+from gitopsctl.flux.objects import FluxObject
+from gitopsctl.runner import Runner
 from gitopsctl.sealing.scope import Scope
-from gitopsctl.yamlfiles import (
-    KUSTOMIZATION,
-    KUSTOMIZATION_NAMES,
-    kustomization_file,
-    read_manifests,
-    read_text,
-    yaml_files,
-)
+from gitopsctl.versions import format_version, parse_version
+from gitopsctl.yamlfiles import KUSTOMIZATION_NAMES
 
 IMAGE_POLICY_MARKER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}')
 KNOWN_HOSTS_OPTION = re.compile(r"UserKnownHostsFile=[\"']?([^\s\"']+)")
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
 # Secrets that flux bootstrap creates in the cluster itself; they are not kept in Git.
 BOOTSTRAP_SECRETS = {"flux-system/flux-system"}
-
-
-@dataclass(frozen=True)
-class Document:
-    path: Path
-    object: dict[str, Any]
-
-    @property
-    def kind(self) -> str:
-        return str(self.object.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        return str((self.object.get("metadata") or {}).get("name", ""))
-
-    def namespace(self, default: str = "default") -> str:
-        return str((self.object.get("metadata") or {}).get("namespace") or default)
+# What a SOPS-encrypted value looks like, in a manifest or in a generator's file.
+SOPS_VALUE = "ENC[AES256_GCM,"
 
 
 @dataclass
@@ -61,8 +53,11 @@ class MissingSecret:
 @dataclass
 class OfflineReport:
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     order: list[list[str]] = field(default_factory=list)
     missing_secrets: list[MissingSecret] = field(default_factory=list)
+    flux_version: str = ""
 
     @property
     def ok(self) -> bool:
@@ -73,6 +68,9 @@ class OfflineReport:
             "ok": self.ok,
             "order": self.order,
             "problems": self.problems,
+            "warnings": self.warnings,
+            "notes": self.notes,
+            "flux_version": self.flux_version,
             "missing_secrets": [
                 {
                     "namespace": m.namespace,
@@ -85,25 +83,19 @@ class OfflineReport:
         }
 
 
-def load_documents(root: Path) -> list[Document]:
-    documents = []
-    for path in yaml_files(root):
-        if path.name == KUSTOMIZATION:
-            continue
-        for item in read_manifests(path):
-            if isinstance(item, dict):
-                documents.append(Document(path, item))
-    return documents
-
-
-def check_repository(repo: Path, cluster_path: str) -> OfflineReport:
+def check_repository(
+    repo: Path, cluster_path: str, runner: Runner, config: Config, flux_version: str = ""
+) -> OfflineReport:
+    """Build what Flux builds from ``cluster_path`` and check it; ``flux_version`` (a flag) wins
+    over the release the repository pins, which wins over flux.version and the newest known."""
     report = OfflineReport()
-    cluster_dir = repo / cluster_path
-    kustomizations = {
-        f"{d.namespace('flux-system')}/{d.name}": d
-        for d in load_documents(cluster_dir)
-        if d.kind == "Kustomization" and str(d.object.get("apiVersion", "")).startswith("kustomize.toolkit")
-    }
+    sources = Sources.for_config(repo, config)
+    cluster = Builder(runner, sources).build_cluster(repo / cluster_path)
+    root = cluster.root
+    if root is not None and root.error and not root.key:
+        report.problems.append(f"{cluster_path}: {root.error}")
+        return report
+    kustomizations = cluster.kustomizations
     if not kustomizations:
         report.problems.append(f"{cluster_path}: no Flux Kustomizations found")
         return report
@@ -116,71 +108,66 @@ def check_repository(repo: Path, cluster_path: str) -> OfflineReport:
         report.order = graph.levels(dependencies)
     except graph.DependencyCycle as cycle:
         report.problems.append(f"dependency cycle: {cycle}")
-
-    applied: list[Document] = []
-    for key, document in sorted(kustomizations.items()):
-        relative = repository_path(str((document.object.get("spec") or {}).get("path", "")))
-        path = repo / relative
-        if not path.is_dir():
-            report.problems.append(f"Kustomization {key}: path ./{relative} does not exist")
-            continue
-        manifests = _applied_documents(path, report)
-        applied.extend(manifests)
-        _check_health_targets(report, key, document, manifests)
-    _check_image_policies(report, applied)
-    _check_secrets(report, applied)
-    _check_known_hosts(report, applied)
+    for key in sorted(cluster.builds):
+        _check_build(report, repo, key, cluster.builds[key])
+    partial = any(b.not_checked or b.error for b in cluster.builds.values())
+    documents = cluster.documents
+    _check_image_policies(report, repo, cluster, partial)
+    _check_secrets(report, repo, cluster)
+    _check_known_hosts(report, documents)
+    _check_api_versions(report, repo, documents, _target_flux(report, repo / cluster_path, flux_version, config))
     return report
 
 
-def _applied_documents(
-    directory: Path, report: OfflineReport, visiting: frozenset[Path] = frozenset()
-) -> list[Document]:
-    """What kustomize builds from ``directory``: the files its kustomization file lists (folders
-    followed), or, without one, every manifest under it as Flux generates. A listed file that
-    does not exist fails the build; a SealedSecret in a file left unlisted is never applied."""
-    path = kustomization_file(directory)
-    if not path.is_file():
-        return [d for d in load_documents(directory) if not _is_kustomize_config(d)]
-    documents: list[Document] = []
-    listing = read_manifests(path)
-    entries = (listing[0].get("resources") if listing and isinstance(listing[0], dict) else None) or []
-    reached: set[Path] = set()
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
-            continue  # remote bases are kustomize's to fetch
-        try:
-            target = (directory / entry).resolve()
-            target.stat()
-        except OSError:  # missing, or a name no file system takes
-            report.problems.append(f"{path}: resources lists {entry}, which does not exist; kustomize build fails")
-            continue
-        if target in visiting or target == directory.resolve():
-            report.problems.append(f"{path}: resources lists {entry}, which includes itself; kustomize build fails")
-        elif target.is_dir():
-            documents.extend(_applied_documents(target, report, visiting | {directory.resolve()}))
-            reached.update(target.rglob("*"))
+def _check_build(report: OfflineReport, repo: Path, key: str, build: Build) -> None:
+    where = f"Kustomization {key}"
+    if build.not_checked:
+        report.notes.append(f"{where}: not checked: {build.not_checked}")
+        return
+    if build.error:
+        if build.remote:
+            report.warnings.append(f"{where}: not checked: {build.error}; check it where the network is reachable")
         else:
-            reached.add(target)
-            documents.extend(Document(target, item) for item in read_manifests(target) if isinstance(item, dict))
-    for candidate in sorted(directory.glob("*.y*ml")):
-        if candidate.resolve() in reached or candidate.name in KUSTOMIZATION_NAMES:
-            continue
-        if "kind: SealedSecret" in candidate.read_text(encoding="utf-8", errors="replace"):
-            report.problems.append(
-                f"{candidate}: a SealedSecret that {path.name} does not list, so Flux never applies it; "
-                f"add {candidate.name} to its resources (or delete the file)"
-            )
-    return documents
+            report.problems.append(f"{where}: {build.error}")
+        return
+    for candidate, listing in build.unlisted_sealed:
+        report.problems.append(
+            f"{_shown(repo, candidate)}: a SealedSecret that {listing.name} does not list, so Flux never "
+            f"applies it; add {candidate.name} to its resources (or delete the file)"
+        )
+    if build.unresolved_variables:
+        report.notes.append(
+            f"{where}: some postBuild variables come from objects not in Git; they were left unsubstituted"
+        )
+    _check_health_targets(report, key, build)
 
 
-def _is_kustomize_config(document: Document) -> bool:
-    return str(document.object.get("apiVersion", "")).startswith("kustomize.config.k8s.io")
+def _target_flux(report: OfflineReport, cluster_dir: Path, flag: str, config: Config) -> Version:
+    """The Flux release API versions are checked against, said once as a note."""
+    if flag and (version := parse_version(flag)):
+        report.flux_version = f"Flux {format_version(version)} (--flux-version)"
+        return version
+    pinned = pinned_flux(cluster_dir)
+    if pinned is not None:
+        report.flux_version = f"Flux {format_version(pinned[0])} (pinned in {Path(pinned[1]).name})"
+        return pinned[0]
+    if config.flux.version and (version := parse_version(config.flux.version)):
+        report.flux_version = f"Flux {format_version(version)} (flux.version in gitopsctl.toml)"
+        return version
+    report.flux_version = f"Flux {format_version(NEWEST_KNOWN)} (the newest gitopsctl knows; --flux-version to choose)"
+    return NEWEST_KNOWN
 
 
-def _check_health_targets(report: OfflineReport, key: str, kustomization: Document, manifests: list[Document]) -> None:
-    present = {(d.kind, d.namespace(), d.name) for d in manifests}
-    for check in (kustomization.object.get("spec") or {}).get("healthChecks") or []:
+def _shown(repo: Path, path: Path) -> str:
+    """A path as the operator knows it: relative to the repository when it is inside."""
+    relative = os.path.relpath(path, repo.resolve())  # build paths are absolute and normalised already
+    return str(path) if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _check_health_targets(report: OfflineReport, key: str, build: Build) -> None:
+    present = {(d.kind, d.namespace(), d.name) for d in build.documents}
+    kustomization = build.kustomization
+    for check in kustomization.spec.get("healthChecks") or []:
         target = (
             str(check.get("kind")),
             str(check.get("namespace") or kustomization.namespace("flux-system")),
@@ -188,23 +175,31 @@ def _check_health_targets(report: OfflineReport, key: str, kustomization: Docume
         )
         if target not in present:
             report.problems.append(
-                f"Kustomization {key}: health check {target[0]} {target[1]}/{target[2]} is not in its path"
+                f"Kustomization {key}: health check {target[0]} {target[1]}/{target[2]} is not in what it applies"
             )
 
 
-def _check_image_policies(report: OfflineReport, manifests: list[Document]) -> None:
-    policies = {f"{d.namespace('flux-system')}:{d.name}" for d in manifests if d.kind == "ImagePolicy"}
-    seen: set[tuple[Path, str]] = set()
-    for document in manifests:
-        for marker in IMAGE_POLICY_MARKER.findall(read_text(document.path)):
-            policy = ":".join(marker.split(":")[:2])
-            if (document.path, policy) in seen:
+def _check_image_policies(report: OfflineReport, repo: Path, cluster: ClusterBuild, partial: bool) -> None:
+    """Markers are comments, which a build drops: they are read in the files of the closure,
+    kustomization files included (an ``images:`` newTag can carry one)."""
+    policies = {f"{d.namespace('flux-system')}:{d.name}" for d in cluster.documents if d.kind == "ImagePolicy"}
+    for path in sorted(cluster.closure):
+        if path.suffix not in (".yaml", ".yml") and path.name not in KUSTOMIZATION_NAMES:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "$imagepolicy" not in text:
+            continue
+        for policy in sorted({":".join(m.split(":")[:2]) for m in IMAGE_POLICY_MARKER.findall(text)}):
+            if policy in policies:
                 continue
-            seen.add((document.path, policy))
-            if policy not in policies:
-                report.problems.append(
-                    f"{document.path.name}: image policy marker names {policy}, which is not in the repository"
-                )
+            message = f"{_shown(repo, path)}: image policy marker names {policy}, which is not in the repository"
+            if partial:
+                report.warnings.append(f"{message} (nor in what was checked; it may be in a source not checked)")
+            else:
+                report.problems.append(message)
 
 
 def _pod_spec(document: Document) -> dict[str, Any] | None:
@@ -217,6 +212,7 @@ def _pod_spec(document: Document) -> dict[str, Any] | None:
 
 
 def _secret_references(document: Document) -> set[str]:
+    """The Secrets ``document`` needs to exist, by name in its namespace."""
     names: set[str] = set()
     pod = _pod_spec(document)
     if pod is not None:
@@ -227,56 +223,119 @@ def _secret_references(document: Document) -> set[str]:
         for container in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]:
             for env in container.get("env") or []:
                 reference = (env.get("valueFrom") or {}).get("secretKeyRef")
-                if reference:
+                if reference and not reference.get("optional"):
                     names.add(str(reference.get("name")))
             for source in container.get("envFrom") or []:
-                if source.get("secretRef"):
+                if source.get("secretRef") and not source["secretRef"].get("optional"):
                     names.add(str(source["secretRef"].get("name")))
-    if document.kind in {"ImageRepository", "GitRepository", "HelmRepository", "OCIRepository"}:
-        reference = (document.object.get("spec") or {}).get("secretRef")
-        if reference:
+    spec = document.spec
+    if document.kind in {"ImageRepository", "GitRepository", "HelmRepository", "OCIRepository", "Bucket"}:
+        reference = spec.get("secretRef")
+        if isinstance(reference, dict):
             names.add(str(reference.get("name")))
-    return {name for name in names if name and name != "None"}
+    if document.kind == "HelmRelease":
+        names.update(
+            str(v.get("name"))
+            for v in spec.get("valuesFrom") or []
+            if isinstance(v, dict) and v.get("kind") == "Secret" and not v.get("optional")
+        )
+    if document.is_flux_kustomization:
+        decryption = as_mapping(spec.get("decryption"))
+        if isinstance(decryption.get("secretRef"), dict):
+            names.add(str(decryption["secretRef"].get("name")))
+        post_build = as_mapping(spec.get("postBuild"))
+        names.update(
+            str(v.get("name"))
+            for v in post_build.get("substituteFrom") or []
+            if isinstance(v, dict) and v.get("kind") == "Secret" and not v.get("optional")
+        )
+    return {name for name in names if name and name != "None" and "${" not in name}
 
 
-def _check_secrets(report: OfflineReport, manifests: list[Document]) -> None:
-    sealed: dict[str, Document] = {}
-    for document in manifests:
-        if document.kind == "SealedSecret":
-            sealed[f"{document.namespace()}/{document.name}"] = document
-            _check_sealed_consistency(report, document)
-        elif document.kind == "Secret":
-            report.problems.append(
-                f"{document.path.name}: Secret {document.namespace()}/{document.name} is plain "
-                "text in Git; seal it with gitopsctl seal file"
-            )
-    for document in manifests:
-        default_namespace = "flux-system" if document.kind.startswith(("Image", "Git")) else "default"
+def _check_secrets(report: OfflineReport, repo: Path, cluster: ClusterBuild) -> None:
+    """Which Secrets Git provides (sealed, SOPS-encrypted, generated, or produced by an
+    ExternalSecret) and which must come from the cluster; only a readable Secret with data in Git
+    is a problem."""
+    provided: set[str] = set(BOOTSTRAP_SECRETS)
+    for build in cluster.each():
+        decrypts = str(as_mapping(build.kustomization.spec.get("decryption")).get("provider", "")) == "sops"
+        for document in build.documents:
+            if document.kind not in _SECRET_KINDS and not document.object.get("sops"):
+                continue
+            where = f"{_shown(repo, document.path)}: {document.kind} {document.namespace()}/{document.name}"
+            if document.kind == "SealedSecret":
+                template = as_mapping(as_mapping(document.spec.get("template")).get("metadata"))
+                provided.add(
+                    f"{template.get('namespace') or document.namespace()}/{template.get('name') or document.name}"
+                )
+                _check_sealed_consistency(report, repo, document)
+            elif document.kind == "ExternalSecret":
+                target = str(as_mapping(document.spec.get("target")).get("name") or document.name)
+                provided.add(f"{document.namespace()}/{target}")
+                report.notes.append(
+                    f"{where}: Secret {target} is created in the cluster by External Secrets, not kept in Git"
+                )
+            elif document.object.get("sops") or _sops_generated(document):
+                if document.kind == "Secret":
+                    provided.add(f"{document.namespace()}/{document.name}")
+                if decrypts:
+                    report.notes.append(f"{where} is SOPS-encrypted; {build.label} decrypts it")
+                else:
+                    report.problems.append(
+                        f"{where} is SOPS-encrypted, but {build.label} has no spec.decryption, so Flux "
+                        "cannot apply it: add decryption: {provider: sops, secretRef: {name: sops-age}} to it"
+                    )
+            elif document.kind == "Secret":
+                provided.add(f"{document.namespace()}/{document.name}")
+                if document.object.get("data") or document.object.get("stringData"):
+                    report.problems.append(f"{where} is plain text in Git; seal it with gitopsctl seal file")
+    for document in cluster.documents:
+        default_namespace = (
+            "flux-system" if document.kind.startswith(("Image", "Git", "Helm", "OCI", "Bucket")) else "default"
+        )
+        if document.is_flux_kustomization:
+            default_namespace = "flux-system"
         for name in sorted(_secret_references(document)):
             key = f"{document.namespace(default_namespace)}/{name}"
-            if key in sealed or key in BOOTSTRAP_SECRETS:
-                continue
-            if any(m.namespace + "/" + m.name == key for m in report.missing_secrets):
+            if key in provided or any(f"{m.namespace}/{m.name}" == key for m in report.missing_secrets):
                 continue
             namespace, _, secret_name = key.partition("/")
             report.missing_secrets.append(
                 MissingSecret(
-                    namespace,
-                    secret_name,
-                    f"{document.kind} {document.namespace(default_namespace)}/{document.name}",
+                    namespace, secret_name, f"{document.kind} {document.namespace(default_namespace)}/{document.name}"
                 )
             )
     for missing in report.missing_secrets:
-        report.problems.append(
-            f"{missing.referenced_by} needs Secret {missing.namespace}/{missing.name}, which is "
-            f"not sealed in the repository: {missing.seal_command}"
+        report.warnings.append(
+            f"{missing.referenced_by} needs Secret {missing.namespace}/{missing.name}, which is not in Git: "
+            f"create it in the cluster, or seal it: {missing.seal_command}"
         )
 
 
-def _check_sealed_consistency(report: OfflineReport, document: Document) -> None:
+_SECRET_KINDS = frozenset({"SealedSecret", "ExternalSecret", "Secret", "ConfigMap"})
+
+
+def _sops_generated(document: Document) -> bool:
+    """A Secret or ConfigMap a kustomize generator made from SOPS-encrypted files (Flux decrypts
+    those before the build); only the presence of the marker is looked for, nothing is kept."""
+    if document.kind not in ("Secret", "ConfigMap") or document.path.name not in KUSTOMIZATION_NAMES:
+        return False
+    values: list[str] = [str(v) for v in (document.object.get("stringData") or {}).values()]
+    for value in (document.object.get("data") or {}).values():
+        if document.kind == "ConfigMap":
+            values.append(str(value))
+            continue
+        try:
+            values.append(base64.b64decode(str(value)).decode("utf-8", errors="replace"))
+        except (binascii.Error, ValueError):
+            continue
+    return any(SOPS_VALUE in value for value in values)
+
+
+def _check_sealed_consistency(report: OfflineReport, repo: Path, document: Document) -> None:
     metadata = document.object.get("metadata") or {}
     template = ((document.object.get("spec") or {}).get("template") or {}).get("metadata") or {}
-    where = f"{document.path.name}: SealedSecret {document.namespace()}/{document.name}"
+    where = f"{_shown(repo, document.path)}: SealedSecret {document.namespace()}/{document.name}"
     if (
         Scope.from_annotations(metadata.get("annotations")) is not Scope.from_annotations(template.get("annotations"))
         and template.get("annotations") is not None
@@ -323,3 +382,16 @@ def _check_known_hosts(report: OfflineReport, manifests: list[Document]) -> None
                             f"gitopsctl seal vm-ssh-key --key-file PATH -n {namespace} --name {name} "
                             "--known-hosts FILE (or --scan HOST) --force"
                         )
+
+
+def _check_api_versions(report: OfflineReport, repo: Path, documents: list[Document], flux: Version) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for document in documents:
+        if "fluxcd.io/" not in document.api_version:
+            continue
+        problem = unserved(document.api_version, document.kind, flux)
+        if problem and (document.kind, document.namespace(), document.name) not in seen:
+            seen.add((document.kind, document.namespace(), document.name))
+            report.problems.append(
+                f"{_shown(repo, document.path)}: {document.kind} {document.namespace()}/{document.name}: {problem}"
+            )

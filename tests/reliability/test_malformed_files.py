@@ -80,14 +80,17 @@ def test_a_name_too_long_for_a_file_name_is_refused_before_sealing(gitopsctl, se
     assert line.startswith(f"✗ Secret default/{'a' * 40}…: its file name would be 263 bytes, and file systems take 255")
 
 
-def test_wrong_shapes_in_the_repository_name_the_file_and_the_field(gitopsctl, git_world):
+def test_wrong_shapes_in_the_repository_name_the_kustomization_and_the_field(gitopsctl, git_world):
+    """A manifest Flux cannot build is the build's problem, in kustomize's words: exit 4, not 2."""
     deployment = git_world.clone / "flux/apps/frontend/deployment.yaml"
     deployment.write_text(deployment.read_text().replace("      containers:\n", "      containers:\n      - web\n", 1))
-    line = one_line(gitopsctl(f"--repo {git_world.clone} verify --offline"))
-    assert line == (
-        f"✗ {deployment}: Deployment frontend: spec.template.spec.containers[0] must be a mapping, not a string: "
-        "fix it and run again"
-    )
+    result = gitopsctl(f"--repo {git_world.clone} verify --offline")
+    assert result.exit_code == 4, result.stderr
+    failures = [line for line in result.stderr.splitlines() if line.startswith("✗")]
+    assert len(failures) == 2, result.stderr
+    assert failures[0].startswith("✗ Kustomization flux-system/frontend: kustomize build fails: ")
+    assert "Deployment.v1.apps/frontend.default" in failures[0] and "containers" in failures[0]
+    assert failures[1] == "✗ 1 problem(s) in the repository"
 
 
 # -- a malformed ImageUpdateAutomation and rollback ---------------------------------------------
@@ -131,5 +134,9 @@ def test_a_null_entry_in_a_list_is_named(gitopsctl, git_world):
     """Found by the long fuzz run: `containers: [null]` reached the reader as None."""
     job = git_world.clone / "flux/apps/backend-deploy/job.yaml"
     job.write_text(job.read_text().replace("      containers:\n", "      containers:\n      - null\n", 1))
-    line = one_line(gitopsctl(f"--repo {git_world.clone} verify --offline"))
-    assert line.endswith("spec.template.spec.containers[0] must be a mapping, not empty (null): fix it and run again")
+    result = gitopsctl(f"--repo {git_world.clone} verify --offline")
+    assert result.exit_code == 4, result.stderr
+    assert (
+        "✗ Kustomization flux-system/backend-deploy: the build of ./flux/apps/backend-deploy: Job backend-deploy: "
+        "spec.template.spec.containers[0] must be a mapping, not empty (null)\n"
+    ) in result.stderr

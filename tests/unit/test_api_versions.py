@@ -49,3 +49,53 @@ def test_required_flux(tmp_path: Path, files: dict[str, str], expected: tuple[st
 def test_the_requirement_names_the_object_that_needs_it(tmp_path: Path) -> None:
     (tmp_path / "images.yaml").write_text(IMAGE_POLICY)
     assert str(required_flux(tmp_path)) == "2.7.0, which image.toolkit.fluxcd.io/v1 ImagePolicy (images.yaml) needs"
+
+
+def test_the_served_table_matches_the_newest_flux_crds():
+    """What the table says the newest known Flux serves is what its upstream CRDs serve, kind by kind."""
+    import yaml
+
+    from gitopsctl.flux.api_versions import NEWEST_KNOWN, SERVED, served
+    from tests.harness.controlplane import CRDS
+
+    upstream: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(CRDS.glob("*.toolkit.fluxcd.io_*.yaml")):
+        for crd in yaml.safe_load_all(path.read_text()):
+            if crd:
+                spec = crd["spec"]
+                key = (spec["group"], spec["names"]["kind"])
+                upstream[key] = [v["name"] for v in spec["versions"] if v.get("served")]
+    assert set(upstream) == set(SERVED)
+    for key, versions in upstream.items():
+        assert served(*key, NEWEST_KNOWN) == versions, key
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "flux", "expected"),
+    [
+        ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", (2, 7, 0), ""),
+        (
+            "source.toolkit.fluxcd.io/v1beta2",
+            "OCIRepository",
+            (2, 8, 0),
+            "source.toolkit.fluxcd.io/v1beta2 is not served by Flux 2.8.0: use source.toolkit.fluxcd.io/v1",
+        ),
+        (
+            "source.toolkit.fluxcd.io/v1",
+            "OCIRepository",
+            (2, 5, 0),
+            "needs Flux 2.6.0 or newer (checked against Flux 2.5.0)",
+        ),
+        (
+            "helm.toolkit.fluxcd.io/v3",
+            "HelmRelease",
+            (2, 9, 4),
+            "helm.toolkit.fluxcd.io/v3 is not a HelmRelease version Flux 2.9.4 knows: use helm.toolkit.fluxcd.io/v2",
+        ),
+        ("example.com/v1", "Widget", (2, 9, 4), ""),
+    ],
+)
+def test_unserved(api_version, kind, flux, expected):
+    from gitopsctl.flux.api_versions import unserved
+
+    assert unserved(api_version, kind, flux) == expected
