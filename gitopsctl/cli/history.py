@@ -12,13 +12,14 @@ if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
 
 
-@click.command(short_help="Recent commits to the cluster's paths, to pick one to roll back.")
+@click.command(short_help="Recent commits that change what the cluster runs, to pick one to roll back.")
 @click.option("-n", "--max-count", "count", default=20, show_default=True, show_envvar=True, type=click.IntRange(1))
 @output_option
 @pass_app
 def history(app: Application, count: int, output: str) -> None:
-    """List recent commits touching the cluster folder and the paths its Kustomizations apply,
-    marking image automation bumps, earlier rollbacks, and the commit the cluster has applied."""
+    """List recent commits touching the cluster folder or any file Flux builds from (bases and
+    patches included), marking image automation bumps, earlier rollbacks, and the commit the
+    cluster has applied."""
     from gitopsctl.flux.automation import automation_manifests
     from gitopsctl.git import COMMIT_FORMAT, Git, parse_commits
     from gitopsctl.rollback.revert import TRAILER
@@ -62,17 +63,13 @@ def history(app: Application, count: int, output: str) -> None:
 
 
 def cluster_paths(app: Application) -> list[str]:
-    """The cluster folder and every path its Kustomizations apply."""
-    from gitopsctl.flux.objects import repository_path
-    from gitopsctl.flux.offline import load_documents
+    """The cluster folder and every file that contributes to what its Kustomizations apply (bases,
+    components, patches, generator files, values), as Flux builds them; a folder counts whole."""
+    from gitopsctl.flux.build import Builder, Sources
 
-    paths = {app.cluster_path}
-    for document in load_documents(app.cluster_dir()):
-        if document.kind == "Kustomization":
-            path = repository_path(str((document.object.get("spec") or {}).get("path", "")))
-            if path != "." and (app.repo / path).exists():
-                paths.add(path)
-    return sorted(paths)
+    builder = Builder(app.runner, Sources.for_config(app.repo, app.config))
+    cluster = builder.build_cluster(app.cluster_dir())
+    return sorted({app.cluster_path, *cluster.applied_by(app.repo)})
 
 
 def applied_commit(app: Application) -> str:

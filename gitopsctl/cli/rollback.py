@@ -53,6 +53,7 @@ def rollback(
         reason=reason,
         keep_automation=keep_automation,
         pin_in_git=pin_in_git,
+        cluster_dir=app.cluster_dir(must_exist=False),
     )
     try:
         target = flow.preflight(sha, dry_run=dry_run)

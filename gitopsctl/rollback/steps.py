@@ -6,13 +6,15 @@ rollback runs from Python as well as from the CLI.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from gitopsctl.config import Config
-from gitopsctl.errors import InputError, Interrupted
+from gitopsctl.errors import GitopsctlError, InputError, Interrupted
 from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
+from gitopsctl.flux.build import Builder, Sources, applying
 from gitopsctl.flux.reconcile import request_sync
 from gitopsctl.flux.verification import judge
 from gitopsctl.git import Git
@@ -36,6 +38,10 @@ class RollbackFlow:
     # git's lock files when preflight found the clone clean: any others after an interruption
     # are this command's children's.
     locks_before: set[Path] = field(default_factory=set)
+    # The cluster folder, to say which Kustomizations a revert changes (None: not said).
+    cluster_dir: Path | None = None
+    # Each repository file Flux builds from, and the Kustomizations it goes into; None when unknown.
+    applied_by: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
         self.manifests, self.unreadable_automation = automation_manifests(self.repo)
@@ -50,10 +56,23 @@ class RollbackFlow:
 
     def preflight(self, sha: str, *, dry_run: bool) -> Target:
         self._check_automation_readable(dry_run=dry_run)
-        with self.progress.step("checking the repository"):
-            target = self.rollback.preflight(sha, fetch=not dry_run)
+        # What Flux builds is worked out while git fetches: it costs the rollback no time.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            building = pool.submit(self._applied_by)
+            with self.progress.step("checking the repository"):
+                target = self.rollback.preflight(sha, fetch=not dry_run)
+            self.applied_by = building.result()
         self.locks_before = lock_files(self.repo)
         return target
+
+    def _applied_by(self) -> dict[str, list[str]] | None:
+        if self.cluster_dir is None or not self.cluster_dir.is_dir():
+            return None
+        try:
+            sources = Sources.for_config(self.repo, self.config)
+            return Builder(self.git.runner, sources).build_cluster(self.cluster_dir).applied_by(self.repo)
+        except GitopsctlError:
+            return None  # no kubectl, say: the rollback does not need to know
 
     def _check_automation_readable(self, *, dry_run: bool) -> None:
         """An ImageUpdateAutomation that cannot be read hides who commits image bumps and what
@@ -73,6 +92,15 @@ class RollbackFlow:
         self.progress.info(f"  subject  {commit.subject}")
         self.progress.info(f"  author   {commit.author_name} <{commit.author_email}>, {commit.date}")
         self.progress.info(f"  files    {', '.join(target.files) or '(none)'}")
+        if self.applied_by is not None:
+            kustomizations = applying(self.applied_by, target.files)
+            if kustomizations:
+                verb = "applies" if len(kustomizations) == 1 else "apply"
+                self.progress.info(f"  changes  what {', '.join(kustomizations)} {verb}")
+            else:
+                self.progress.warning(
+                    "none of these files is in what Flux builds for this cluster: the revert changes nothing it runs"
+                )
         if target.mainline:
             self.progress.warning(
                 f"{commit.sha[:8]} is a merge commit: reverting it against its first parent "
