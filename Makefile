@@ -46,6 +46,7 @@ bench: install tools
 	bash benchmarks/startup.sh
 	$(BIN)/python benchmarks/seal.py
 	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/verify_offline.py
 	$(BIN)/python benchmarks/image_automation.py
 
 clean:

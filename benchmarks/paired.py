@@ -15,13 +15,20 @@ def _pinned(argv: Sequence[str]) -> list[str]:
     return ["taskset", "-c", "0", *argv] if shutil.which("taskset") else list(argv)
 
 
-def _seconds(argv: Sequence[str], stdin: bytes | None, env: dict[str, str] | None, shell: bool) -> float:
+def _seconds(
+    argv: Sequence[str], stdin: bytes | None, env: dict[str, str] | None, shell: bool, pinned: bool = True
+) -> float:
     started = time.perf_counter()
     if shell:
         subprocess.run(" ".join(argv), shell=True, input=stdin, stdout=subprocess.DEVNULL, check=True, env=env)
     else:
         subprocess.run(
-            _pinned(argv), input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env
+            _pinned(argv) if pinned else list(argv),
+            input=stdin,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            env=env,
         )
     return time.perf_counter() - started
 
@@ -34,12 +41,14 @@ def paired_ratio(
     warmup: int = 3,
     env: dict[str, str] | None = None,
     baseline_is_shell: bool = False,
+    pinned: bool = True,
 ) -> tuple[float, float, float]:
-    """(median ratio command/baseline, median command seconds, median baseline seconds)."""
+    """(median ratio command/baseline, median command seconds, median baseline seconds); unpinned
+    (``pinned=False``) for work that is meant to use every core, as parallel builds are."""
     ratios, ours, theirs = [], [], []
     for index in range(warmup + runs):
         base = _seconds(baseline, None, env, baseline_is_shell)
-        mine = _seconds(command, None, env, False)
+        mine = _seconds(command, None, env, False, pinned)
         if index >= warmup:
             ratios.append(mine / base)
             ours.append(mine)
