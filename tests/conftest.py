@@ -113,6 +113,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, test_bin: Path, tmp_path:
     monkeypatch.setenv("FAKE_FLUX_LOG", str(tmp_path / "flux-invocations.jsonl"))
     # kubectl must not find a real cluster through ~/.kube/config.
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    # Kept builds (verify --offline, history) stay in the test's own folder.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     REDACTOR.clear()
 
 

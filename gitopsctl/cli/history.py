@@ -65,10 +65,9 @@ def history(app: Application, count: int, output: str) -> None:
 def cluster_paths(app: Application) -> list[str]:
     """The cluster folder and every file that contributes to what its Kustomizations apply (bases,
     components, patches, generator files, values), as Flux builds them; a folder counts whole."""
-    from gitopsctl.flux.build import Builder, Sources
+    from gitopsctl.flux.build import Builder
 
-    builder = Builder(app.runner, Sources.for_config(app.repo, app.config))
-    cluster = builder.build_cluster(app.cluster_dir())
+    cluster = Builder.for_config(app.runner, app.repo, app.config).build_cluster(app.cluster_dir())
     return sorted({app.cluster_path, *cluster.applied_by(app.repo)})
 
 

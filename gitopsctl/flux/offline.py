@@ -19,7 +19,7 @@ from typing import Any
 from gitopsctl.config import Config
 from gitopsctl.flux import graph
 from gitopsctl.flux.api_versions import NEWEST_KNOWN, Version, pinned_flux, unserved
-from gitopsctl.flux.build import Build, Builder, ClusterBuild, Document, Sources, as_mapping
+from gitopsctl.flux.build import Build, Builder, ClusterBuild, Document, as_mapping
 from gitopsctl.flux.objects import FluxObject
 from gitopsctl.runner import Runner
 from gitopsctl.sealing.scope import Scope
@@ -89,8 +89,7 @@ def check_repository(
     """Build what Flux builds from ``cluster_path`` and check it; ``flux_version`` (a flag) wins
     over the release the repository pins, which wins over flux.version and the newest known."""
     report = OfflineReport()
-    sources = Sources.for_config(repo, config)
-    cluster = Builder(runner, sources).build_cluster(repo / cluster_path)
+    cluster = Builder.for_config(runner, repo, config).build_cluster(repo / cluster_path)
     root = cluster.root
     if root is not None and root.error and not root.key:
         report.problems.append(f"{cluster_path}: {root.error}")

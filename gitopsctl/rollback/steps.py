@@ -14,7 +14,7 @@ from pathlib import Path
 from gitopsctl.config import Config
 from gitopsctl.errors import GitopsctlError, InputError, Interrupted
 from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
-from gitopsctl.flux.build import Builder, Sources, applying
+from gitopsctl.flux.build import Builder, applying
 from gitopsctl.flux.reconcile import request_sync
 from gitopsctl.flux.verification import judge
 from gitopsctl.git import Git
@@ -69,8 +69,8 @@ class RollbackFlow:
         if self.cluster_dir is None or not self.cluster_dir.is_dir():
             return None
         try:
-            sources = Sources.for_config(self.repo, self.config)
-            return Builder(self.git.runner, sources).build_cluster(self.cluster_dir).applied_by(self.repo)
+            builder = Builder.for_config(self.git.runner, self.repo, self.config)
+            return builder.build_cluster(self.cluster_dir).applied_by(self.repo)
         except GitopsctlError:
             return None  # no kubectl, say: the rollback does not need to know
 
