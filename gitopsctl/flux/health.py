@@ -249,6 +249,14 @@ POLICY_FIXES = (
     ),
 )
 
+AUTOMATION_FIXES = (
+    (
+        ("read only", "read-only", "write access", "permission denied", "403"),
+        "the key Flux pushes with may not write to the repository: give the deploy key write access "
+        "(flux bootstrap --read-write-key, which gitopsctl bootstrap passes)",
+    ),
+)
+
 
 def _with_fix(reason: str, message: str, fixes: tuple[tuple[tuple[str, ...], str], ...]) -> str:
     lowered = message.lower()
@@ -301,7 +309,7 @@ def _images(state: ClusterState) -> Iterable[Finding]:
             continue
         ready = automation.condition("Ready")
         if ready is not None and ready.status == "False":
-            yield Finding("images", subject, Status.FAILED, f"{ready.reason}: {ready.message}")
+            yield Finding("images", subject, Status.FAILED, _with_fix(ready.reason, ready.message, AUTOMATION_FIXES))
         else:
             yield Finding("images", subject, Status.OK, pushed)
 

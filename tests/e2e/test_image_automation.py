@@ -205,3 +205,26 @@ def test_registry_and_policy_failures_show_in_verify_with_their_fix(lab: Lab):
     verify = lab.gitopsctl("verify")
     assert verify.returncode == 4, verify.stderr
     assert "the registry cannot be reached" in line(verify.stderr, "✗ ImageRepository flux-system/frontend")
+
+
+def test_an_automation_push_refused_shows_in_verify_with_its_fix(lab: Lab):
+    """The deploy key lost its write access (an operator unticked it): the bot's push is refused."""
+    lab.cluster.github.make_deploy_keys_read_only(REPOSITORY)
+    lab.push_tag(FRONTEND, 2)
+
+    def refused() -> bool:
+        conditions = lab.get(AUTOMATION, "flux-system").get("status", {}).get("conditions", [])
+        ready = next((c for c in conditions if c["type"] == "Ready"), {})
+        return ready.get("status") == "False" and "read only" in ready.get("message", "")
+
+    lab.wait_until("the automation's push is refused", refused)
+    verify = lab.gitopsctl("verify")
+    assert verify.returncode == 4, verify.stderr
+    line = next(
+        text for text in verify.stderr.splitlines() if "✗ ImageUpdateAutomation flux-system/flux-system" in text
+    )
+    assert "marked as read only" in line
+    assert line.endswith(
+        "(the key Flux pushes with may not write to the repository: give the deploy key write access "
+        "(flux bootstrap --read-write-key, which gitopsctl bootstrap passes))"
+    )

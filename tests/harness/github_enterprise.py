@@ -39,6 +39,10 @@ _GIT_PATH = re.compile(
 )
 
 
+# What github.com's SSH server says to a push with a read-only deploy key.
+READ_ONLY_REFUSAL = b"ERROR: The key you are authenticating with has been marked as read only.\n"
+
+
 @dataclass
 class DeployKey:
     id: int
@@ -236,6 +240,11 @@ class GitHubEnterprise:
     def deploy_key(self, blob: str, repository: str) -> DeployKey | None:
         return next((key for key in self.keys.get(repository, []) if key.blob == blob), None)
 
+    def make_deploy_keys_read_only(self, repository: str) -> None:
+        """As an operator who unticked "Allow write access" in the repository's settings."""
+        for key in self.keys.get(repository, []):
+            key.read_only = True
+
 
 class _GitSshServer(paramiko.ServerInterface):
     """user git, public keys only; one exec per channel: git-upload-pack or git-receive-pack."""
@@ -268,7 +277,8 @@ class _GitSshServer(paramiko.ServerInterface):
         if owner != self.host.owner or key is None or not self.host.repository(name).exists():
             return False
         if words[0] == "git-receive-pack" and key.read_only:
-            return False
+            self.commands[channel.get_id()] = []  # refused in run(), in GitHub's words
+            return True
         self.commands[channel.get_id()] = [words[0].replace("git-", "git "), str(self.host.repository(name))]
         return True
 
@@ -281,6 +291,12 @@ class _GitSshServer(paramiko.ServerInterface):
         argv = self.commands.get(channel.get_id())
         if argv is None:
             channel.close()
+            return
+        if not argv:
+            with contextlib.suppress(EOFError, OSError):
+                channel.sendall_stderr(READ_ONLY_REFUSAL)
+                channel.send_exit_status(1)
+                channel.close()
             return
         program, repository = argv
         process = subprocess.Popen(
