@@ -96,12 +96,7 @@ class EmptyCluster:
 
     def start(self) -> EmptyCluster:
         try:
-            self.network = IsolatedNetwork().create()
-            self.stops.append(self.network.delete)
-            self.plane = start_control_plane(
-                self.network.host_ip, crds=False, workloads=True, pod_cidr=self.network.pod_cidr
-            )
-            self.stops.append(self.plane.stop)
+            self._start_nodes()
             self.github = GitHubEnterprise(self.workdir / "github", self.owner, self.token).start()
             self.stops.append(self.github.stop)
             self.registry = Registry(
@@ -110,14 +105,34 @@ class EmptyCluster:
             self.stops.append(self.registry.stop)
             self.charts = ChartRepository(self.workdir / "charts").start_upstream()
             self.stops.append(self.charts.stop)
-            self.sealed_secrets = ControllerBehindTheChart(self.plane, self.network).start()
-            self.stops.append(self.sealed_secrets.stop)
-            self.controllers = FluxControllersOnceInstalled(self.plane, images=self.images)
-            self.stops.append(self.controllers.stop)
+            self._start_controllers()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def rebuild(self) -> None:
+        """The cluster dies and an empty one takes its place (an SD card failed, k3s was
+        reinstalled): the Git host, the registry and the chart repository outlive it."""
+        for stop in (self.controllers.stop, self.sealed_secrets.stop, self.plane.stop, self.network.delete):
+            self.stops.remove(stop)
+            stop()
+        self._start_nodes()
+        self._start_controllers()
+
+    def _start_nodes(self) -> None:
+        self.network = IsolatedNetwork().create()
+        self.stops.append(self.network.delete)
+        self.plane = start_control_plane(
+            self.network.host_ip, crds=False, workloads=True, pod_cidr=self.network.pod_cidr
+        )
+        self.stops.append(self.plane.stop)
+
+    def _start_controllers(self) -> None:
+        self.sealed_secrets = ControllerBehindTheChart(self.plane, self.network).start()
+        self.stops.append(self.sealed_secrets.stop)
+        self.controllers = FluxControllersOnceInstalled(self.plane, images=self.images)
+        self.stops.append(self.controllers.stop)
 
     def stop(self) -> None:
         while self.stops:
