@@ -77,6 +77,8 @@ class SealedSecretsConfig:
     # <secrets_dir>/<cluster>/<namespace>.<name>.yaml; the certificate sits beside them.
     secrets_dir: str = "flux/sealed-secrets"
     cert_fingerprints: dict[str, str] = field(default_factory=dict)
+    # written by keys backup: the fingerprints each cluster's newest backup holds (never the keys)
+    key_backups: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,10 @@ def parse_config(document: dict[str, Any], *, source: Path | None = None) -> Con
     return Config(**sections, source=source)
 
 
+# Tables whose values are lists of strings rather than strings.
+_LIST_TABLES = {("sealed_secrets", "key_backups")}
+
+
 def _parse_sources(where: str, table: dict[str, Any]) -> dict[str, str]:
     for key, value in table.items():
         if not isinstance(value, str) or not value:
@@ -172,7 +178,10 @@ def _parse_section(where: str, name: str, section_type: type, table: dict[str, A
                 hint=f"the keys of [{name}] are {', '.join(known)}",
             )
         expected = type(getattr(defaults, key))
-        if not _has_type(value, expected):
+        if (name, key) in _LIST_TABLES:
+            if not (isinstance(value, dict) and all(_has_type(item, list) for item in value.values())):
+                raise InputError(f"{where}: '{name}.{key}' must be a table of lists of strings, not {value!r}")
+        elif not _has_type(value, expected):
             raise InputError(f"{where}: '{name}.{key}' must be a {_type_word(expected)}, not {value!r}")
         if (name, key) in _FOLDER_KEYS and value and not stays_inside(value):
             raise InputError(
@@ -207,6 +216,17 @@ def _type_word(expected: type) -> str:
 
 def pin_fingerprint(repo: Path, cluster: str, fingerprint: str, changes: FileChanges) -> None:
     """Plan the certificate pin into gitopsctl.toml, keeping the operator's comments and layout."""
+    _plan_sealed_secrets_entry(repo, "cert_fingerprints", cluster, fingerprint, changes)
+
+
+def record_key_backup(repo: Path, cluster: str, fingerprints: list[str], changes: FileChanges) -> None:
+    """Plan the fingerprints of the keys a backup holds into gitopsctl.toml (never the keys)."""
+    _plan_sealed_secrets_entry(repo, "key_backups", cluster, fingerprints, changes)
+
+
+def _plan_sealed_secrets_entry(
+    repo: Path, table: str, cluster: str, value: str | list[str], changes: FileChanges
+) -> None:
     import tomlkit
 
     path = repo / CONFIG_FILE
@@ -215,9 +235,9 @@ def pin_fingerprint(repo: Path, cluster: str, fingerprint: str, changes: FileCha
     if section is None:
         section = tomlkit.table()
         document["sealed_secrets"] = section
-    pins = section.get("cert_fingerprints")
-    if pins is None:
-        pins = tomlkit.table()
-        section["cert_fingerprints"] = pins
-    pins[cluster] = fingerprint
+    entries = section.get(table)
+    if entries is None:
+        entries = tomlkit.table()
+        section[table] = entries
+    entries[cluster] = value
     changes.write(path, tomlkit.dumps(document))

@@ -23,7 +23,6 @@ from gitopsctl.flux.objects import (
 )
 from gitopsctl.git import ssh_push_url
 from gitopsctl.kube import Kube
-from gitopsctl.sealing.sources import SEALING_KEY_LABEL
 from gitopsctl.versions import parse_version
 
 HELM_REPO_ALIAS = "sealed-secrets"
@@ -31,17 +30,15 @@ HELM_REPO_ALIAS = "sealed-secrets"
 FLUX_VERSION_LABEL = "app.kubernetes.io/version"
 
 
-def keep_the_keys_advice(controller_namespace: str) -> str:
-    """How to move or reinstall Flux without destroying the Sealed Secrets controller's keys.
+def keep_the_keys_advice() -> str:
+    """How to move or reinstall Flux without losing the Sealed Secrets controller's keys.
 
     A plain `flux uninstall` deletes the Flux namespace, and with it the controller and its
     private keys when (as here) it lives there: every SealedSecret in Git becomes undecryptable.
-    The backup is encrypted by openssl, which asks for the passphrase itself (never in argv).
     """
     return (
-        f"back up the sealing keys first (kubectl get secret -n {controller_namespace} -l {SEALING_KEY_LABEL} "
-        "-o yaml | openssl enc -aes-256-cbc -pbkdf2 -salt -out sealing-keys.yaml.enc), "
-        "then flux uninstall --keep-namespace and bootstrap again"
+        "back up the sealing keys first (gitopsctl keys backup --to FILE, outside the repository), "
+        "then flux uninstall --keep-namespace and gitopsctl bootstrap --restore-keys FILE"
     )
 
 

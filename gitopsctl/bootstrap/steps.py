@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitopsctl.bootstrap.plan import (
@@ -41,6 +41,7 @@ from gitopsctl.prerequisites import Check, Prerequisites
 from gitopsctl.progress import Progress
 from gitopsctl.redaction import MASK
 from gitopsctl.runner import Runner
+from gitopsctl.sealing.keys import SealingKey, restart_controller, restore_keys
 from gitopsctl.sealing.sources import ControllerAPI, ControllerNotStarted
 from gitopsctl.sealing.store import SealedSecretStore, store_certificate
 from gitopsctl.status import Status
@@ -77,6 +78,8 @@ class BootstrapFlow:
     current: str = ""
     flux_cli_version: tuple[int, int, int] | None = None
     pulled: Pull | None = None
+    # The old cluster's sealing keys (bootstrap --restore-keys), decrypted, in memory only.
+    restored_keys: list[SealingKey] = field(default_factory=list)
 
     def check_repository(self) -> None:
         """The clone must be able to pull what flux bootstrap pushes, and push what we write."""
@@ -91,6 +94,11 @@ class BootstrapFlow:
             "prerequisites: the checks of gitopsctl doctor",
             f"GITHUB_TOKEN={MASK} flux " + shlex.join(flux_bootstrap_args(self.settings, kube.global_flags())),
             f"git pull --ff-only {self.settings.remote} {self.settings.branch} (the commits flux bootstrap pushed)",
+            *(
+                [f"restore {len(self.restored_keys)} sealing key(s) into {self.settings.controller_namespace}"]
+                if self.restored_keys
+                else []
+            ),
             *("helm " + shlex.join(c) for c in helm_commands(self.settings, kube.helm_flags())),
             "store the controller's certificate in the repository and pin it (gitopsctl seal fetch-cert)",
             "verify: the controllers are ready and flux-system applied the branch head",
@@ -143,7 +151,7 @@ class BootstrapFlow:
             raise OperationFailed(
                 "Flux is already bootstrapped with other settings: " + "; ".join(found.differences),
                 hint="bootstrap with the same --cluster/--repository/--branch, or move the cluster on purpose: "
-                + keep_the_keys_advice(self.settings.controller_namespace),
+                + keep_the_keys_advice(),
             )
         # flux bootstrap is idempotent: run again, it completes a half-install and upgrades an old one.
         wanted = parse_version(self.settings.flux_version) or self.flux_cli_version
@@ -213,6 +221,14 @@ class BootstrapFlow:
             "helm", ["list", "-n", self.settings.controller_namespace, "-o", "json", *kube.helm_flags()], timeout=60
         ).stdout
         current = installed_chart_version(listing, self.settings.release)
+        if self.restored_keys:
+            # Before the chart, so a new controller starts with them; a running one restarts to load them.
+            with terminal.step(f"restoring {len(self.restored_keys)} sealing key(s)"):
+                restore_keys(kube, self.settings.controller_namespace, self.restored_keys)
+                if current:
+                    restart_controller(
+                        kube, self.settings.controller_namespace, self.settings.controller_name, self.settings.timeout
+                    )
         if current == self.settings.chart_version:
             terminal.success(f"Sealed Secrets chart {current} is already installed")
             return
@@ -229,6 +245,9 @@ class BootstrapFlow:
     # -- 4 ---------------------------------------------------------------------------------
     def certificate(self) -> None:
         pinned = self.config.sealed_secrets.cert_fingerprints.get(self.store.cluster)
+        # Restored keys older than the controller's renewal period make it start a new key at
+        # once: its certificate is then new, and the pin (one of the restored keys) moves to it.
+        renewed = bool(pinned) and pinned in {key.fingerprint for key in self.restored_keys}
         # A controller installed a moment ago may still be making its first key: wait for it,
         # boundedly, rather than fail the step it will pass in a few seconds.
         deadline = time.monotonic() + self.settings.timeout
@@ -236,7 +255,7 @@ class BootstrapFlow:
         with self.progress.step("storing the sealing certificate"):
             while True:
                 try:
-                    store_certificate(self.store, self.controller, pinned=pinned, force=False, progress=self.progress)
+                    store_certificate(self.store, self.controller, pinned=pinned, force=renewed, progress=self.progress)
                     return
                 except ControllerNotStarted:
                     if time.monotonic() > deadline:

@@ -21,6 +21,7 @@ COMMANDS = {
     "doctor": "gitopsctl.cli.doctor:doctor",
     "history": "gitopsctl.cli.history:history",
     "images": "gitopsctl.cli.images:images",
+    "keys": "gitopsctl.cli.keys:keys",
     "init": "gitopsctl.cli.init:init",
     "rollback": "gitopsctl.cli.rollback:rollback",
     "seal": "gitopsctl.cli.seal:seal",

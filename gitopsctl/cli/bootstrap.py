@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from gitopsctl.cli.common import pass_app, timeout_option
+from gitopsctl.cli.common import pass_app, passphrase_stdin_option, read_passphrase, timeout_option
 
 if TYPE_CHECKING:
     from gitopsctl.cli.application import Application
+    from gitopsctl.sealing.keys import SealingKey
 
 
 @click.command(short_help="Install Flux (with image automation) and Sealed Secrets; resumable.")
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
     show_envvar=True,
     help="Reach the Sealed Secrets controller here for its certificate instead of through the API server.",
 )
+@click.option(
+    "--restore-keys",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Put the sealing keys of this backup (gitopsctl keys backup) in place before Sealed Secrets starts.",
+)
+@passphrase_stdin_option
 @click.option("--dry-run", is_flag=True, help="Print the plan with every command (redacted); run nothing.")
 @timeout_option("5m")
 @pass_app
@@ -39,6 +47,8 @@ def bootstrap(
     personal: bool | None,
     flux_version: str | None,
     controller_url: str | None,
+    restore_keys: Path | None,
+    passphrase_stdin: bool,
     dry_run: bool,
     timeout: float,
 ) -> None:
@@ -47,6 +57,8 @@ def bootstrap(
     store and pin its certificate, verify, and list the secrets still to seal.
 
     Re-running is safe: finished steps are detected from the cluster and the repository.
+    With --restore-keys FILE, a rebuilt cluster gets the sealing keys of the old one before
+    the controller starts, so the SealedSecrets already in Git open again.
     """
     import os
 
@@ -55,7 +67,13 @@ def bootstrap(
     from gitopsctl.cli.seal.common import secret_store
     from gitopsctl.cli.seal.controller_option import controller_api
     from gitopsctl.git import Git
+    from gitopsctl.sealing.keys import check_belongs, read_backup_file
 
+    restored: list[SealingKey] = []
+    if restore_keys is not None:  # read and checked before anything changes
+        made_of, restored = read_backup_file(restore_keys, read_passphrase(passphrase_stdin, confirm=False))
+        pinned = app.config.sealed_secrets.cert_fingerprints.get(app.cluster, "")
+        check_belongs(restored, pinned, made_of, app.cluster, force=False)
     flow = BootstrapFlow(
         settings=BootstrapSettings.from_config(
             app.config,
@@ -77,6 +95,7 @@ def bootstrap(
         controller=controller_api(app, controller_url),
         store=secret_store(app),
         progress=app.terminal,
+        restored_keys=restored,
     )
     if dry_run:
         flow.print_plan()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -64,3 +66,33 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
+
+
+# The passphrase of a key backup: a prompt, stdin or this variable, never a flag (argv is public).
+PASSPHRASE_ENV = "GITOPSCTL_KEYS_PASSPHRASE"
+passphrase_stdin_option = click.option(
+    "--passphrase-stdin", is_flag=True, help=f"Read the passphrase from stdin [default: {PASSPHRASE_ENV}, or a prompt]."
+)
+
+
+def read_passphrase(from_stdin: bool, *, confirm: bool) -> str:
+    """From stdin, the environment, or a hidden prompt: never from a flag, which is argv."""
+    from gitopsctl.errors import InputError
+    from gitopsctl.redaction import register_secret
+
+    if from_stdin:
+        try:
+            passphrase = sys.stdin.buffer.read().decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise InputError("--passphrase-stdin: the passphrase is not UTF-8 text", hint="pipe it as UTF-8") from None
+    elif os.environ.get(PASSPHRASE_ENV):
+        passphrase = os.environ[PASSPHRASE_ENV]
+    else:
+        passphrase = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    if len(passphrase) < 8:
+        raise InputError(
+            "the passphrase is shorter than 8 characters",
+            hint=f"use a long one: it is all that protects the keys (--passphrase-stdin or {PASSPHRASE_ENV})",
+        )
+    register_secret(passphrase)
+    return passphrase

@@ -45,7 +45,16 @@ def run_verification(app: Application, *, wait: bool, timeout: float, output: st
 
     as_json = output == "json"
     try:
-        head, report = judge(app.kube, app.config, app.git, app.terminal, wait=wait, timeout=timeout, show=not as_json)
+        head, report = judge(
+            app.kube,
+            app.config,
+            app.git,
+            app.terminal,
+            wait=wait,
+            timeout=timeout,
+            show=not as_json,
+            cluster=app.cluster,
+        )
     except GitopsctlError as error:
         if as_json:  # -o json promises one document on stdout: it says why there is no report
             app.terminal.emit_json({"healthy": False, "error": str(error)})

@@ -30,6 +30,9 @@ class Expectations:
     sealed_secrets: tuple[str, str] | None = ("flux-system", "sealed-secrets-controller")
     # The commit every Kustomization should have applied (the branch head), when known.
     target_sha: str = ""
+    # The sealing key the repository pins, and those the last key backup holds (gitopsctl.toml).
+    sealing_key: str = ""
+    backed_up_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,6 +86,7 @@ def evaluate(
     findings += kustomization_findings
     findings += _images(state)
     findings += _sealed_secrets(state)
+    findings += _key_backup(expect)
     findings += _workloads(state)
     if not state.objects:
         findings.append(Finding("cluster", "Flux", Status.FAILED, "no Flux objects found: run gitopsctl bootstrap"))
@@ -352,6 +356,19 @@ def _image_references(spec: dict[str, Any]) -> Iterable[str]:
         for variable in container.get("env") or []:
             if isinstance(variable, dict) and isinstance(variable.get("value"), str) and ":" in variable["value"]:
                 yield variable["value"]
+
+
+def _key_backup(expect: Expectations) -> Iterable[Finding]:
+    """The key the repository seals with (its pin) must be in a backup, or losing the cluster
+    loses every SealedSecret sealed since: a warning, from gitopsctl.toml alone."""
+    if expect.sealing_key and expect.sealing_key not in expect.backed_up_keys:
+        yield Finding(
+            "secrets",
+            "sealing key",
+            Status.WARNING,
+            f"{expect.sealing_key[:19]}… (the one the repository seals with) is in no backup: "
+            "gitopsctl keys backup --to FILE",
+        )
 
 
 def _sealed_secrets(state: ClusterState) -> Iterable[Finding]:

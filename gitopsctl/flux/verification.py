@@ -45,12 +45,15 @@ class Verifier:
         return report
 
 
-def expectations(config: Config, target_sha: str) -> Expectations:
+def expectations(config: Config, target_sha: str, cluster: str = "") -> Expectations:
+    cluster = cluster or config.cluster.name
     return Expectations(
         flux_namespace=config.flux.namespace,
         components=(*config.flux.components, *config.flux.components_extra),
         sealed_secrets=(config.sealed_secrets.controller_namespace, config.sealed_secrets.controller_name),
         target_sha=target_sha,
+        sealing_key=config.sealed_secrets.cert_fingerprints.get(cluster, ""),
+        backed_up_keys=tuple(config.sealed_secrets.key_backups.get(cluster, [])),
     )
 
 
@@ -114,6 +117,7 @@ def judge(
     target_sha: str | None = None,
     focus: Callable[[Finding], bool] | None = None,
     show: bool = False,
+    cluster: str = "",
 ) -> tuple[str, Report]:
     """The commit the cluster should run (the branch head unless given) and the judgement,
     waited for when ``wait`` (each new problem said as it shows); with ``show``, the report and
@@ -122,7 +126,8 @@ def judge(
     head = target_sha if target_sha is not None else branch_head(git, config.github.remote, branch, progress)
     commits_behind = git.commits_between if git is not None else None
     includes = History(git, config.github.remote, branch).includes if git is not None else None
-    verifier = Verifier(kube, expectations(config, head), focus=focus, commits_behind=commits_behind, includes=includes)
+    expect = expectations(config, head, cluster)
+    verifier = Verifier(kube, expect, focus=focus, commits_behind=commits_behind, includes=includes)
     if head:
         progress.action(f"verifying cluster against {branch}@{head[:8]}")
     last = ""

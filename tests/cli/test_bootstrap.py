@@ -106,10 +106,11 @@ def bootstrap_world(cluster, git_world, github, tmp_path, monkeypatch) -> Iterat
         charts.stop()
 
 
-def run_bootstrap(run_cli, world: Bootstrap, *args: str):
+def run_bootstrap(run_cli, world: Bootstrap, *args: str, env: dict[str, str] | None = None):
     return run_cli(
-        "--repo", str(world.repo), "bootstrap", "--timeout", "1m", "--controller-url", world.controller.url, *args
-    )
+        "--repo", str(world.repo), "bootstrap", "--timeout", "1m", "--controller-url", world.controller.url, *args,
+        env=env,
+    )  # fmt: skip
 
 
 def bootstrap_calls(flux_calls) -> list[dict]:
@@ -445,8 +446,8 @@ def test_moving_flux_is_advised_without_losing_the_sealing_keys(run_cli, world):
     assert run_bootstrap(run_cli, world).exit_code == 0
     result = run_cli("--repo", str(world.repo), "--cluster", "staging", "bootstrap", "--timeout", "1m")
     assert result.exit_code == 1
-    assert "back up the sealing keys first (kubectl get secret -n flux-system" in result.stderr
-    assert "then flux uninstall --keep-namespace and bootstrap again" in result.stderr
+    assert "back up the sealing keys first (gitopsctl keys backup --to FILE, outside the repository)" in result.stderr
+    assert "then flux uninstall --keep-namespace and gitopsctl bootstrap --restore-keys FILE" in result.stderr
     assert "flux uninstall," not in result.stderr
 
 
@@ -494,3 +495,29 @@ def test_bootstrap_runs_from_python_without_click(world, flux_calls):
     assert len(bootstrap_calls(flux_calls)) == 1
     (release,) = world.helm_releases()
     assert release["status"] == "deployed"
+
+
+def test_restore_keys_is_read_and_checked_before_anything_runs(run_cli, world, flux_calls, tmp_path):
+    """A wrong passphrase or another cluster's backup stops bootstrap before flux or helm run;
+    the plan says where the keys go."""
+    from gitopsctl.sealing.keys import SealingKey, write_backup
+    from tests.conftest import TEST_CERT, TEST_KEY
+
+    key = SealingKey(
+        "sealed-secrets-keyold01", "active", "2026-10-01T00:00:00Z", TEST_CERT.read_bytes(), TEST_KEY.read_bytes()
+    )
+    backup = tmp_path / "keys.pem"
+    backup.write_bytes(write_backup([key], "the right passphrase", "production"))
+    env = {"GITOPSCTL_KEYS_PASSPHRASE": "the right passphrase"}
+    plan = run_bootstrap(run_cli, world, "--dry-run", "--restore-keys", str(backup), env=env)
+    assert plan.exit_code == 0, plan.stderr
+    assert "  4. restore 1 sealing key(s) into flux-system\n  5. helm repo add" in plan.stderr
+    wrong = run_bootstrap(run_cli, world, "--restore-keys", str(backup), env={"GITOPSCTL_KEYS_PASSPHRASE": "x" * 10})
+    assert wrong.exit_code == 2
+    assert wrong.stderr.splitlines()[-1].startswith(f"✗ the passphrase does not open {backup}")
+    other = tmp_path / "other.pem"
+    other.write_bytes(write_backup([key], "the right passphrase", "staging"))
+    refused = run_bootstrap(run_cli, world, "--restore-keys", str(other), env=env)
+    assert refused.exit_code == 2
+    assert "the backup was made of cluster staging, not production" in refused.stderr
+    assert flux_calls() == [] and world.helm_releases() == []

@@ -258,3 +258,22 @@ def test_a_revision_newer_than_the_target_counts_when_it_includes_it(
     found = {f.subject: (f.status, f.detail) for f in report.findings}
     assert found["GitRepository flux-system/flux-system"] == (source_status, source_detail)
     assert found["Kustomization flux-system/apps"] == (kustomization_status, kustomization_detail)
+
+
+@pytest.mark.parametrize(
+    ("pinned", "backed_up", "warned"),
+    [
+        ("", (), False),  # nothing pinned: no sealing key known to the repository
+        ("sha256:" + "a" * 64, (), True),
+        ("sha256:" + "a" * 64, ("sha256:" + "b" * 64,), True),  # an older key's backup does not cover it
+        ("sha256:" + "a" * 64, ("sha256:" + "b" * 64, "sha256:" + "a" * 64), False),
+    ],
+)
+def test_a_sealing_key_without_a_backup_is_a_warning(pinned, backed_up, warned):
+    expect = Expectations(sealed_secrets=None, sealing_key=pinned, backed_up_keys=backed_up)
+    report = evaluate(ClusterState([]), expect)
+    found = [f for f in report.findings if f.subject == "sealing key"]
+    assert bool(found) == warned
+    if warned:
+        assert found[0].status is Status.WARNING
+        assert found[0].detail.endswith("is in no backup: gitopsctl keys backup --to FILE")
