@@ -8,6 +8,8 @@ Sealed Secrets chart, the real controllers, a GitHub Enterprise host that outliv
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import time
 from collections.abc import Iterator
@@ -58,6 +60,12 @@ def secret_data(world: World, name: str, timeout: float = 120) -> dict[str, str]
     raise AssertionError(f"no Secret default/{name} after {timeout:g}s:\n{world.plane.log_tail()[-3000:]}")
 
 
+def controller_logs(world: World) -> str:
+    """The last lines of each Sealed Secrets controller process this cluster started."""
+    logs = sorted((world.plane.workdir / "logs").glob("sealed-secrets-controller-*.log"))
+    return "\n".join(f"{log.name}:\n{log.read_text(errors='replace')[-1500:]}" for log in logs)
+
+
 def test_a_rebuilt_cluster_opens_the_sealed_secrets_already_in_git(world: World, tmp_path: Path):
     ok(world.gitopsctl("bootstrap"))
     token = tmp_path / "token"
@@ -92,6 +100,23 @@ def test_a_rebuilt_cluster_opens_the_sealed_secrets_already_in_git(world: World,
     while (verified := world.gitopsctl("seal", "verify")).returncode != 0 and time.monotonic() < deadline:
         time.sleep(1)
     ok(verified)
+
+    # The controller renews its key (here: a cutoff time, as after a compromise): it seals with
+    # the new one, the restored one still opens what Git holds, and keys list asks for a backup.
+    world.sealed_secrets.extra_args = (f"--key-cutoff-time={email.utils.format_datetime(dt.datetime.now(dt.UTC))}",)
+    deadline = time.monotonic() + 90
+    restart = ("rollout", "restart", "deployment/sealed-secrets-controller", "-n", "flux-system")
+    while world.plane.kubectl(*restart, check=False).returncode != 0:  # one restart per second, says kubectl
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    while len(keys := json.loads(world.gitopsctl("keys", "list", "-o", "json").stdout)["keys"]) < 2:
+        assert time.monotonic() < deadline, controller_logs(world)
+        time.sleep(1)
+    assert [key["backed_up"] for key in keys] == [True, False]
+    assert "⚠ not in a backup: " in world.gitopsctl("keys", "list").stderr
+    world.plane.kubectl("delete", "secret", "app-token", "-n", "default")
+    world.plane.kubectl("annotate", "sealedsecret", "app-token", "-n", "default", "test/touched=1", "--overwrite")
+    assert secret_data(world, "app-token") == before  # opened again, with the restored key
 
     # Nothing in the clear anywhere but the Secret itself: not in the backup, the clone or any output.
     assert MARKER not in backup.read_text() and PASSPHRASE not in backup.read_text()

@@ -52,8 +52,9 @@ class IsolatedNetwork:
         return f"10.231.{self.subnet}.128/25"
 
     def add_address(self, ip: str) -> None:
-        """Make ``ip`` (a Pod's, from pod_cidr) an address of the namespace, reachable from the host."""
-        _ip("-n", self.name, "addr", "add", f"{ip}/32", "dev", self._namespace_link)
+        """Make ``ip`` (a Pod's, from pod_cidr) an address of the namespace, reachable from the host.
+        kwok gives a replaced Pod an address again, which an earlier Pod may have had: replace."""
+        _ip("-n", self.name, "addr", "replace", f"{ip}/32", "dev", self._namespace_link)
         _ip("route", "replace", f"{ip}/32", "dev", self._host_link)
 
     def create(self) -> IsolatedNetwork:

@@ -81,12 +81,14 @@ class SealedSecretsController:
         return paths
 
 
-def spawn_in_pod_network(plane: ControlPlane, network: IsolatedNetwork, ip: str) -> subprocess.Popen[bytes]:
+def spawn_in_pod_network(
+    plane: ControlPlane, network: IsolatedNetwork, ip: str, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     """The controller as a pod runs it: listening on ``ip`` inside the test network, with the
     service account's token (the chart's, or the test's) where in-cluster clients look for it."""
     token = plane.kubectl("create", "token", NAME, "-n", NAMESPACE, "--duration=6h").stdout.strip()
     account = plane.workdir / f"serviceaccount-{ip}"
-    account.mkdir()
+    account.mkdir(exist_ok=True)  # kwok may give a replaced Pod an address an earlier one had
     (account / "token").write_text(token)
     (account / "ca.crt").write_bytes((plane.workdir / "pki" / "ca.crt").read_bytes())
     (account / "namespace").write_text(NAMESPACE)
@@ -94,7 +96,7 @@ def spawn_in_pod_network(plane: ControlPlane, network: IsolatedNetwork, ip: str)
         "mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io/serviceaccount && "
         f"mount --bind {shlex.quote(str(account))} /run/secrets/kubernetes.io/serviceaccount && "
         f"exec {shlex.quote(str(BIN / NAME))} --listen-addr={ip}:{PORT} "
-        f"--listen-metrics-addr={ip}:{PORT + 1} --key-renew-period=0"
+        f"--listen-metrics-addr={ip}:{PORT + 1} --key-renew-period=0 {shlex.join(extra_args)}"
     )
     env = {
         "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
@@ -102,7 +104,7 @@ def spawn_in_pod_network(plane: ControlPlane, network: IsolatedNetwork, ip: str)
         "KUBERNETES_SERVICE_PORT": str(plane.port),
         "POD_NAMESPACE": NAMESPACE,
     }
-    log = open(plane.workdir / "logs" / f"{NAME}-{ip}.log", "wb")  # noqa: SIM115 - closed with the process
+    log = open(plane.workdir / "logs" / f"{NAME}-{ip}.log", "ab")  # noqa: SIM115 - closed with the process
     argv = ["ip", "netns", "exec", network.name, "unshare", "-m", "--propagation", "private", "sh", "-c", mounts]
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     plane.processes.append(process)
@@ -124,6 +126,8 @@ class ControllerBehindTheChart:
     current: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # Cleared, the Pod's process is not started (a controller that never comes up).
     enabled: threading.Event = field(default_factory=threading.Event)
+    # Flags the next Pod's process starts with, as if the chart's values had changed.
+    extra_args: tuple[str, ...] = ()
 
     def start(self) -> ControllerBehindTheChart:
         self.enabled.set()
@@ -146,7 +150,7 @@ class ControllerBehindTheChart:
                     os.killpg(self.current.pop(ip).pid, signal.SIGTERM)
             for ip in addresses - set(self.current) if self.enabled.is_set() else ():
                 self.network.add_address(ip)
-                self.current[ip] = spawn_in_pod_network(self.plane, self.network, ip)
+                self.current[ip] = spawn_in_pod_network(self.plane, self.network, ip, self.extra_args)
 
 
 def publish_service(plane: ControlPlane, ip: str, *, name: str = NAME, namespace: str = NAMESPACE) -> None:
