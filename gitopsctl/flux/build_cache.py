@@ -15,10 +15,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from gitopsctl.files import replace_atomically
 
 # Entries are a few kB to a few MB; the oldest go past this many.
 MAX_ENTRIES = 2000
@@ -62,14 +63,8 @@ class BuildCache:
         entry = {"extra": _hashes(extra), "documents": [[str(origin), item] for origin, item in documents]}
         with contextlib.suppress(OSError):  # a read-only home only costs the next run its speed
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, name = tempfile.mkstemp(dir=self.directory, prefix=".entry-")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    stream.write(json.dumps(entry, default=str))  # dumps, not dump: the C encoder
-                os.replace(name, self.directory / f"{key}.json")
-            except BaseException:
-                Path(name).unlink(missing_ok=True)
-                raise
+            text = json.dumps(entry, default=str)  # dumps, not dump: the C encoder
+            replace_atomically(self.directory / f"{key}.json", text.encode(), mode=0o600)
             self._prune()
 
     def _prune(self) -> None:

@@ -18,9 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gitopsctl.errors import InputError, OperationFailed
+from gitopsctl.files import replace_atomically
 from gitopsctl.kube import Kube
 from gitopsctl.redaction import register_secret
 from gitopsctl.sealing.certificate import SealingCertificate
@@ -266,20 +265,10 @@ def check_private_target(target: Path, *, force: bool) -> None:
 def write_private_file(target: Path, data: bytes, *, force: bool) -> None:
     """Write ``data`` readable by its owner only (mode 0600 from the start, then renamed into place)."""
     check_private_target(target, force=force)
-    folder = target.resolve().parent
     try:
-        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")  # mode 0600
+        replace_atomically(target, data, mode=0o600)
     except OSError as error:
-        raise InputError(f"cannot write in {folder} ({error.strerror})", hint="choose a folder you can write") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+        raise InputError(f"cannot write {target} ({error.strerror})", hint="choose a folder you can write") from None
 
 
 def read_backup_file(source: Path, passphrase: str) -> tuple[str, list[SealingKey]]:

@@ -78,9 +78,12 @@ def test_a_rebuilt_cluster_opens_the_sealed_secrets_already_in_git(world: World,
     ok(world.gitopsctl("sync"))
     before = secret_data(world, "app-token")
 
+    unbacked = "(the one the repository seals with) is in no backup: gitopsctl keys backup --to FILE"
+    assert unbacked in world.gitopsctl("verify").stderr
     backup = tmp_path / "backups" / "keys.pem"
     backup.parent.mkdir()
     ok(world.gitopsctl("keys", "backup", "--to", str(backup)))
+    assert unbacked not in world.gitopsctl("verify").stderr
     listed = json.loads(world.gitopsctl("keys", "list", "-o", "json").stdout)["keys"]
     assert [key["backed_up"] for key in listed] == [True]
 
