@@ -75,16 +75,24 @@ passphrase_stdin_option = click.option(
 )
 
 
+def secret_from_stdin(flag: str, what: str) -> str:
+    """One secret piped to ``flag``, without its line ending; bytes that are not UTF-8 are
+    refused without being echoed (they are the secret)."""
+    from gitopsctl.errors import InputError
+
+    try:
+        return sys.stdin.buffer.read().decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise InputError(f"{flag}: {what} is not UTF-8 text", hint="pipe it as UTF-8") from None
+
+
 def read_passphrase(from_stdin: bool, *, confirm: bool) -> str:
     """From stdin, the environment, or a hidden prompt: never from a flag, which is argv."""
     from gitopsctl.errors import InputError
     from gitopsctl.redaction import register_secret
 
     if from_stdin:
-        try:
-            passphrase = sys.stdin.buffer.read().decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            raise InputError("--passphrase-stdin: the passphrase is not UTF-8 text", hint="pipe it as UTF-8") from None
+        passphrase = secret_from_stdin("--passphrase-stdin", "the passphrase")
     elif os.environ.get(PASSPHRASE_ENV):
         passphrase = os.environ[PASSPHRASE_ENV]
     else:

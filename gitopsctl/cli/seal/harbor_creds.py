@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitopsctl.cli.common import namespaces_option, pass_app
+from gitopsctl.cli.common import namespaces_option, pass_app, secret_from_stdin
 from gitopsctl.cli.seal.common import namespaces_or_default, seal_and_deliver, sealing_options
 
 if TYPE_CHECKING:
@@ -50,11 +49,7 @@ def harbor_creds(
     from gitopsctl.sealing.secret import DOCKER_CONFIG_JSON, Secret, docker_config_json
 
     if password_stdin:
-        try:
-            password = sys.stdin.buffer.read().decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            # Never echo the bytes: they are the password.
-            raise InputError("--password-stdin: the password is not UTF-8 text", hint="pipe it as UTF-8") from None
+        password = secret_from_stdin("--password-stdin", "the password")
     else:
         password = click.prompt("Registry password", hide_input=True, confirmation_prompt=True, err=True)
     if not password:
