@@ -5,7 +5,8 @@
 #   tools/build.sh control-plane etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
 #                               kwok into $GITOPSCTL_E2E_CACHE/bin
 #                               (default ~/.cache/gitopsctl-e2e), kept between runs on a machine
-#   tools/build.sh flux-controllers  source-, kustomize- and the Sealed Secrets controller, same cache
+#   tools/build.sh flux-controllers  source-, kustomize-, helm- and the Sealed Secrets controller,
+#                               same cache
 #   tools/build.sh flux-cli     the real flux CLI, same cache
 #   tools/build.sh image-controllers  image-reflector- and image-automation-controller from the
 #                               upstream source archives in ../shared/src, same cache
@@ -104,6 +105,7 @@ case "${1:-test-tools}" in
     dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
     build "$dest" source-controller source-controller github.com/fluxcd/source-controller "-s -w"
     build "$dest" kustomize-controller kustomize-controller github.com/fluxcd/kustomize-controller "-s -w"
+    build "$dest" helm-controller helm-controller github.com/fluxcd/helm-controller "-s -w"
     v=$(version_of github.com/bitnami/sealed-secrets sealed-secrets)
     build "$dest" sealed-secrets-controller sealed-secrets github.com/bitnami/sealed-secrets/cmd/controller \
       "-s -w -X main.VERSION=$v"
