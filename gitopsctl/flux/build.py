@@ -31,6 +31,7 @@ from gitopsctl.config import Config
 from gitopsctl.errors import GitopsctlError, ToolFailed, ToolTimedOut
 from gitopsctl.flux.build_cache import BuildCache
 from gitopsctl.flux.objects import repository_path
+from gitopsctl.flux.own_repository import OwnRepository
 from gitopsctl.runner import Runner
 from gitopsctl.yamlfiles import KUSTOMIZATION_NAMES, kustomization_file, load_built_documents, read_manifests
 
@@ -185,17 +186,16 @@ class Sources:
     """Where a Kustomization's source is on this machine: this repository, a checkout named in
     gitopsctl.toml ``[sources]`` (by ``name`` or ``namespace/name``), or nowhere."""
 
-    def __init__(self, repo: Path, checkouts: dict[str, str], flux_namespace: str, own_urls: Iterable[str]) -> None:
+    def __init__(self, repo: Path, checkouts: dict[str, str], own: OwnRepository) -> None:
         self.repo = repo
         self.checkouts = checkouts
-        self.flux_namespace = flux_namespace
-        self.own_urls = {_normal_url(url) for url in own_urls if url}
+        self.own = own
 
     @classmethod
     def for_config(cls, repo: Path, config: Config) -> Sources:
         github = config.github
         own = [f"https://{github.hostname}/{github.owner}/{github.repository}"] if github.owner else []
-        return cls(repo.resolve(), config.sources, config.flux.namespace, own)
+        return cls(repo.resolve(), config.sources, OwnRepository.at(own, config.flux.namespace))
 
     def root(self, reference: SourceRef, objects: dict[str, Document]) -> tuple[Path | None, str]:
         """The folder holding ``reference``'s files, or None and why it is not checked."""
@@ -208,24 +208,12 @@ class Sources:
         if reference.kind == "GitRepository":
             source = objects.get(f"GitRepository/{reference.namespace}/{reference.name}")
             url = str(source.spec.get("url", "")) if source else ""
-            if url and _normal_url(url) in self.own_urls:
+            if self.own.holds(reference.namespace, reference.name, url):
                 return self.repo, ""
-            if reference.name == "flux-system" and reference.namespace == self.flux_namespace:
-                return self.repo, ""  # flux bootstrap's source is the repository it writes to
         return None, (
             f"source {reference} is not in this repository "
             "(name a local checkout of it under [sources] in gitopsctl.toml)"
         )
-
-
-def _normal_url(url: str) -> str:
-    """host/owner/repo for https://…/owner/repo.git, ssh://git@host:22/owner/repo and git@host:owner/repo."""
-    text = url.strip().lower().removesuffix("/").removesuffix(".git")
-    if "://" in text:
-        host, _, path = text.split("://", 1)[1].partition("/")
-    else:  # scp-like
-        host, _, path = text.partition(":")
-    return f"{host.rpartition('@')[2].partition(':')[0]}/{path.strip('/')}"
 
 
 class Builder:
