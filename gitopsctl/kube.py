@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gitopsctl.durations import parse_duration
 from gitopsctl.errors import OperationFailed, ToolFailed
 from gitopsctl.runner import Runner, Watcher
 
@@ -76,19 +77,26 @@ class Kube:
             raise ClusterUnreachable("the cluster did not report its version", hint="check the kube context")
         return str(version)
 
-    def get_all(self, kinds: Iterable[str], *, namespace: str | None = None) -> list[dict[str, Any]]:
+    def get_all(
+        self, kinds: Iterable[str], *, namespace: str | None = None, unserved: set[str] | None = None
+    ) -> list[dict[str, Any]]:
         """Every object of ``kinds`` in one call; kinds the cluster does not serve are skipped.
 
         ``--ignore-not-found`` covers missing objects, not a missing resource type: on a cluster
         without the Flux CRDs (before bootstrap, or without image automation) kubectl refuses the
         whole list. Each refusal names one unknown type, which is dropped before asking again, so a
-        cluster that has every CRD is read in one call.
+        cluster that has every CRD is read in one call. A caller that reads again and again (a wait)
+        passes ``unserved``: the types found missing are added to it and not asked for again.
         """
         scope = ["-n", namespace] if namespace else ["-A"]
-        remaining = list(kinds)
+        unserved = set() if unserved is None else unserved
+        remaining = [kind for kind in kinds if kind not in unserved]
         while remaining:
             try:
-                output = self.kubectl(["get", ",".join(remaining), *scope, "-o", "json", "--ignore-not-found"])
+                output = self.kubectl(
+                    ["get", ",".join(remaining), *scope, "-o", "json", "--ignore-not-found"],
+                    timeout=self._batched_read_timeout(),
+                )
             except ToolFailed as error:
                 unknown = _UNKNOWN_TYPE.search(error.stderr)
                 if unknown is None:
@@ -96,6 +104,7 @@ class Kube:
                 served = [kind for kind in remaining if not _names_type(kind, unknown.group(1))]
                 if served == remaining:
                     raise
+                unserved.update(set(remaining) - set(served))
                 remaining = served
                 continue
             if not output.strip():
@@ -103,6 +112,16 @@ class Kube:
             items: list[dict[str, Any]] = json.loads(output).get("items", [])
             return items
         return []
+
+    def _batched_read_timeout(self) -> float:
+        """A few request timeouts, at most 30s: on a server that accepts connections and never
+        answers, kubectl spends a request timeout looking up each kind it was asked for, one after
+        another, and a batched read names many kinds."""
+        try:
+            request = parse_duration(self.request_timeout)
+        except ValueError:
+            return 30.0
+        return min(30.0, max(5.0, 4 * request))
 
     def get_raw(self, path: str) -> str:
         return self.kubectl(["get", "--raw", path])

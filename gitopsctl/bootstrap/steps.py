@@ -267,10 +267,12 @@ class BootstrapFlow:
 
     # -- 5 ---------------------------------------------------------------------------------
     def verify(self) -> None:
+        # Flux itself: its controllers, its own source and what that applies. The repository's
+        # other sources (charts, OCI artifacts, application repositories) are verify's to judge.
+        own = {f"{kind} {self.settings.flux_namespace}/flux-system" for kind in ("GitRepository", "Kustomization")}
+
         def essentials(finding) -> bool:
-            return finding.section in ("controllers", "sync") or finding.subject == (
-                f"Kustomization {self.settings.flux_namespace}/flux-system"
-            )
+            return finding.section == "controllers" or finding.subject in own
 
         _, report = judge(
             self.kube,

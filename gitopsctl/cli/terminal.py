@@ -205,8 +205,10 @@ def render_report(report: Report) -> list[str]:
         findings = [f for f in report.findings if f.section == section]
         if not findings:
             continue
+        if section == "kustomizations" and any(f.subject.startswith("HelmRelease ") for f in findings):
+            title = "Kustomizations and HelmReleases (dependency order)"
         lines.append(title)
-        # Kustomizations are drawn as a tree: each level indented under what it depends on.
+        # Drawn as a tree: each level indented under what it depends on; Kustomizations without their kind.
         cells = [
             (
                 "  " * (f.level or 0) + f"{glyph(f.status)} " + f.subject.removeprefix("Kustomization "),

@@ -1,6 +1,7 @@
 """Reading Flux state from the cluster in a fixed number of kubectl calls, and waiting for change.
 
-One `kubectl get` lists every kind verify needs across all namespaces; a second lists
+One `kubectl get` lists every kind verify needs across all namespaces (Flux's sources,
+Kustomizations, HelmReleases, image automation, SealedSecrets, workloads); a second lists
 Secret names (never their data) only when SealedSecrets exist. Waiting watches the
 kinds that decide health and re-reads on each change instead of sleeping between polls.
 """
@@ -14,13 +15,19 @@ from contextlib import contextmanager
 from typing import Any
 
 from gitopsctl.flux.objects import (
+    BUCKET,
     DEPLOYMENT,
+    EXTERNAL_ARTIFACT,
     GIT_REPOSITORY,
+    HELM_CHART,
+    HELM_RELEASE,
+    HELM_REPOSITORY,
     IMAGE_POLICY,
     IMAGE_REPOSITORY,
     IMAGE_UPDATE_AUTOMATION,
     JOB,
     KUSTOMIZATION,
+    OCI_REPOSITORY,
     SEALED_SECRET,
     ClusterState,
     FluxObject,
@@ -29,7 +36,13 @@ from gitopsctl.kube import Kube
 
 READ_KINDS = (
     KUSTOMIZATION,
+    HELM_RELEASE,
     GIT_REPOSITORY,
+    OCI_REPOSITORY,
+    HELM_REPOSITORY,
+    HELM_CHART,
+    BUCKET,
+    EXTERNAL_ARTIFACT,
     IMAGE_REPOSITORY,
     IMAGE_POLICY,
     IMAGE_UPDATE_AUTOMATION,
@@ -37,12 +50,24 @@ READ_KINDS = (
     DEPLOYMENT,
     JOB,
 )
-WATCH_KINDS = (KUSTOMIZATION, GIT_REPOSITORY, DEPLOYMENT, JOB, SEALED_SECRET)
+# What decides health: a source's new revision, a Kustomization applying it, a HelmRelease or
+# its chart, workloads. kubectl watches one type per process; a type not served ends its own.
+WATCH_KINDS = (
+    KUSTOMIZATION,
+    HELM_RELEASE,
+    GIT_REPOSITORY,
+    OCI_REPOSITORY,
+    HELM_CHART,
+    DEPLOYMENT,
+    JOB,
+    SEALED_SECRET,
+)
 
 
-def read_state(kube: Kube) -> ClusterState:
+def read_state(kube: Kube, unserved: set[str] | None = None) -> ClusterState:
+    """``unserved`` remembers, across the reads of one wait, the kinds the cluster has no CRD for."""
     # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
-    objects = [FluxObject.from_json(item) for item in kube.get_all(READ_KINDS)]
+    objects = [FluxObject.from_json(item) for item in kube.get_all(READ_KINDS, unserved=unserved)]
     secrets: set[str] = set()
     if any(o.kind == "SealedSecret" for o in objects):
         listing = kube.kubectl(

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitopsctl.flux import graph
-from gitopsctl.flux.objects import DEFAULT_COMPONENTS, ClusterState, FluxObject, revision_sha
+from gitopsctl.flux.objects import (
+    DEFAULT_COMPONENTS,
+    SOURCE_KINDS,
+    ClusterState,
+    FluxObject,
+    revision_sha,
+    short_revision,
+)
+from gitopsctl.flux.own_repository import OwnRepository
 from gitopsctl.status import Status
 
 
@@ -28,8 +36,12 @@ class Expectations:
     flux_namespace: str = "flux-system"
     components: tuple[str, ...] = DEFAULT_COMPONENTS
     sealed_secrets: tuple[str, str] | None = ("flux-system", "sealed-secrets-controller")
-    # The commit every Kustomization should have applied (the branch head), when known.
+    # The commit every Kustomization of the operator's own repository should have applied (its
+    # branch head), when known; which GitRepository that is.
     target_sha: str = ""
+    own_repository: OwnRepository = field(default_factory=OwnRepository)
+    # The remote head of each other GitRepository (Kind/namespace/name → commit), where known.
+    source_heads: dict[str, str] = field(default_factory=dict)
     # The sealing key the repository pins, and those the last key backup holds (gitopsctl.toml).
     sealing_key: str = ""
     backed_up_keys: tuple[str, ...] = ()
@@ -82,8 +94,8 @@ def evaluate(
     findings: list[Finding] = []
     findings += _controllers(state, expect)
     findings += _sources(state, expect, commits_behind, includes)
-    kustomization_findings, order = _kustomizations(state, expect, includes)
-    findings += kustomization_findings
+    ordered_findings, order = _ordered(state, expect, includes)
+    findings += ordered_findings
     findings += _images(state)
     findings += _sealed_secrets(state)
     findings += _key_backup(expect)
@@ -126,102 +138,226 @@ def _controllers(state: ClusterState, expect: Expectations) -> Iterable[Finding]
 def _sources(
     state: ClusterState, expect: Expectations, commits_behind: CommitsBehind | None, includes: Includes | None
 ) -> Iterable[Finding]:
-    for source in state.of_kind("GitRepository"):
-        subject = f"GitRepository {source.key}"
-        if source.suspended:
-            yield Finding("sync", subject, Status.FAILED, "suspended: new commits are not fetched")
-            continue
-        ready = source.condition("Ready")
-        artifact = revision_sha(source.artifact_revision)
-        if ready is None:
-            yield Finding("sync", subject, Status.WAITING, "not reconciled yet")
-        elif ready.status != "True":
-            status = Status.WAITING if ready.status == "Unknown" else Status.FAILED
-            yield Finding("sync", subject, status, f"{ready.reason}: {ready.message}")
-        elif expect.target_sha and artifact != expect.target_sha and includes and includes(artifact, expect.target_sha):
-            yield Finding(
-                "sync",
-                subject,
-                Status.OK,
-                f"at {artifact[:8]}, which includes {expect.target_sha[:8]} and newer commits",
-            )
-        elif expect.target_sha and artifact != expect.target_sha:
-            count = commits_behind(artifact, expect.target_sha) if commits_behind else None
-            by = f" by {count} commit{'s' if count != 1 else ''}" if count is not None else ""
-            yield Finding(
-                "sync",
-                subject,
-                Status.WAITING,
-                f"behind{by}: has {artifact[:8]}, the branch head is {expect.target_sha[:8]}",
-            )
-        else:
-            where = "in sync with the branch head" if expect.target_sha else "ready"
-            yield Finding("sync", subject, Status.OK, f"{where} at {artifact[:8]}")
+    for kind in SOURCE_KINDS:
+        for source in state.of_kind(kind):
+            status, detail = _source_status(source, expect, commits_behind, includes)
+            yield Finding("sync", f"{kind} {source.key}", status, detail)
 
 
-def _kustomizations(
+def _source_status(
+    source: FluxObject, expect: Expectations, commits_behind: CommitsBehind | None, includes: Includes | None
+) -> tuple[Status, str]:
+    if source.suspended:
+        return Status.FAILED, "suspended: new revisions are not fetched"
+    if source.kind == "HelmRepository" and source.spec.get("type") == "oci":
+        # source-controller leaves an OCI HelmRepository alone; its HelmCharts pull from it.
+        return Status.OK, "OCI registry: charts are pulled by their HelmCharts"
+    ready = source.condition("Ready")
+    if ready is None:
+        return Status.WAITING, "not reconciled yet"
+    if ready.status != "True":
+        return (Status.WAITING if ready.status == "Unknown" else Status.FAILED), f"{ready.reason}: {ready.message}"
+    artifact = source.artifact_revision
+    if source.kind != "GitRepository":
+        return Status.OK, f"ready at {short_revision(artifact)}" if artifact else "ready"
+    if expect.own_repository.holds_source(source):
+        return _against_branch_head(revision_sha(artifact), expect, commits_behind, includes)
+    head = expect.source_heads.get(source.reference, "")
+    at = revision_sha(artifact)
+    if head and at != head:
+        return Status.WAITING, f"behind its remote: has {at[:8]}, {_ref_name(source)} is at {head[:8]}"
+    where = f"in sync with {_ref_name(source)}" if head else "ready"
+    return Status.OK, f"{where} at {at[:8]}"
+
+
+def _ref_name(source: FluxObject) -> str:
+    reference = source.spec.get("ref") or {}
+    for key, label in (("branch", "branch"), ("tag", "tag"), ("name", "ref"), ("semver", "semver")):
+        if reference.get(key):
+            return f"{label} {reference[key]}"
+    return "branch master"  # source-controller's default when no ref is given
+
+
+def _against_branch_head(
+    artifact: str, expect: Expectations, commits_behind: CommitsBehind | None, includes: Includes | None
+) -> tuple[Status, str]:
+    target = expect.target_sha
+    if target and artifact != target and includes and includes(artifact, target):
+        return Status.OK, f"at {artifact[:8]}, which includes {target[:8]} and newer commits"
+    if target and artifact != target:
+        count = commits_behind(artifact, target) if commits_behind else None
+        by = f" by {count} commit{'s' if count != 1 else ''}" if count is not None else ""
+        return Status.WAITING, f"behind{by}: has {artifact[:8]}, the branch head is {target[:8]}"
+    where = "in sync with the branch head" if target else "ready"
+    return Status.OK, f"{where} at {artifact[:8]}"
+
+
+def _ordered(
     state: ClusterState, expect: Expectations, includes: Includes | None
 ) -> tuple[list[Finding], list[list[str]]]:
-    kustomizations = {k.key: k for k in state.of_kind("Kustomization")}
-    sources = {f"GitRepository/{s.key}": s for s in state.of_kind("GitRepository")}
-    dependencies = {key: k.dependencies() for key, k in kustomizations.items()}
+    """Kustomizations and HelmReleases in the order Flux reconciles them: each after what it
+    depends on, a HelmRelease after the Kustomization that applies it. Kustomizations are keyed
+    namespace/name (as they always were), HelmReleases HelmRelease/namespace/name."""
+    nodes: dict[str, FluxObject] = {k.key: k for k in state.of_kind("Kustomization")}
+    releases = {f"HelmRelease/{r.key}": r for r in state.of_kind("HelmRelease")}
+    nodes.update(releases)
+    dependencies = {key: _dependency_keys(node) for key, node in nodes.items()}
+    for key, kustomization in nodes.items():
+        if kustomization.kind != "Kustomization":
+            continue
+        for namespace, name, group, kind in kustomization.inventory():
+            applied = f"HelmRelease/{namespace}/{name}"
+            if (group, kind) == ("helm.toolkit.fluxcd.io", "HelmRelease") and applied in releases:
+                dependencies[applied].append(key)
+    sources = {source.reference: source for kind in SOURCE_KINDS for source in state.of_kind(kind)}
     findings: list[Finding] = []
     try:
         order = graph.levels(dependencies)
     except graph.DependencyCycle as cycle:
         findings.append(Finding("kustomizations", "dependsOn", Status.FAILED, f"dependency cycle: {cycle}"))
-        order = [sorted(kustomizations)]
+        order = [sorted(nodes)]
+    judged = _Judged(nodes, dependencies, sources, expect, includes)
     for depth, level in enumerate(order):
         for key in level:
-            status, detail = _kustomization_status(
-                kustomizations[key], kustomizations, dependencies, sources, expect, includes
-            )
-            findings.append(Finding("kustomizations", f"Kustomization {key}", status, detail, level=depth))
+            node = nodes[key]
+            status, detail = judged.status(node)
+            findings.append(Finding("kustomizations", f"{node.kind} {node.key}", status, detail, level=depth))
     return findings, order
 
 
-def _kustomization_status(
-    kustomization: FluxObject,
-    everything: dict[str, FluxObject],
-    dependencies: dict[str, list[str]],
-    sources: dict[str, FluxObject],
-    expect: Expectations,
-    includes: Includes | None,
-) -> tuple[Status, str]:
-    if kustomization.suspended:
+def _dependency_keys(node: FluxObject) -> list[str]:
+    """spec.dependsOn as graph keys: Kustomizations depend on Kustomizations, HelmReleases on HelmReleases."""
+    prefix = "HelmRelease/" if node.kind == "HelmRelease" else ""
+    return [prefix + key for key in node.dependencies()]
+
+
+@dataclass
+class _Judged:
+    nodes: dict[str, FluxObject]
+    dependencies: dict[str, list[str]]
+    sources: dict[str, FluxObject]
+    expect: Expectations
+    includes: Includes | None
+
+    def status(self, node: FluxObject) -> tuple[Status, str]:
+        key = f"HelmRelease/{node.key}" if node.kind == "HelmRelease" else node.key
+        blocked = self._blocked(node, key)
+        if blocked is not None:
+            return blocked
+        if node.kind == "HelmRelease":
+            return self._helm_release(node, key)
+        return self._kustomization(node)
+
+    def _blocked(self, node: FluxObject, key: str) -> tuple[Status, str] | None:
+        """What stops a Kustomization or a HelmRelease whatever its kind: suspended, a missing
+        dependency, stalled, not reconciled, or waiting for a dependency."""
+        if node.suspended:
+            what = "Git changes are not applied" if node.kind == "Kustomization" else "chart changes are not released"
+            return Status.FAILED, f"suspended: {what} (flux resume {node.kind.lower()} {node.name} -n {node.namespace})"
+        missing = [d for d in _dependency_keys(node) if d not in self.nodes]
+        if missing:
+            return Status.FAILED, f"depends on {', '.join(missing)}, which does not exist"
+        stalled = node.stalled
+        ready = node.condition("Ready")
+        if stalled and node.kind == "HelmRelease" and ready is not None and ready.status == "False":
+            # helm-controller stalls once retries are spent; the cause stays in Ready's message.
+            detail = f"{ready.reason}: {ready.message} (stalled: {stalled.message or stalled.reason})"
+            return Status.FAILED, detail + self._needed_by(key)
+        if stalled:
+            return Status.FAILED, f"stalled: {stalled.reason}: {stalled.message}"
+        if ready is None:
+            return Status.WAITING, "not reconciled yet"
+        if ready.status == "False" and ready.reason == "DependencyNotReady":
+            blocker = graph.root_blocker(
+                key, {k: _dependency_keys(n) for k, n in self.nodes.items()}, lambda k: self.nodes[k].ready
+            )
+            return Status.FAILED, f"DependencyNotReady: blocked by {blocker or 'a dependency'}"
+        return None
+
+    def _kustomization(self, kustomization: FluxObject) -> tuple[Status, str]:
+        ready = kustomization.condition("Ready")
+        assert ready is not None  # _blocked answered for a missing one
+        applied = revision_sha(kustomization.last_applied_revision)
+        attempted = revision_sha(kustomization.last_attempted_revision)
+        if ready.status == "False":
+            return Status.FAILED, f"{ready.reason}: {ready.message}" + _revisions(applied, attempted)
+        if ready.status != "True" or kustomization.observed_generation < kustomization.generation:
+            return Status.WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
+        healthy = kustomization.condition("Healthy")
+        if healthy is not None and healthy.status == "False":
+            return Status.FAILED, f"health checks failing: {healthy.reason}: {healthy.message}"
+        source = self.sources.get(kustomization.source_key)
+        own = source is None or self.expect.own_repository.holds_source(source)
+        source_revision = revision_sha(source.artifact_revision) if source else ""
+        # The operator's repository is judged against its branch head; any other source against
+        # the revision it has fetched (an OCI artifact, an application repository's commit).
+        wanted = (self.expect.target_sha if own else "") or source_revision
+        if wanted and applied != wanted:
+            if own and self.expect.target_sha and applied and self.includes and self.includes(applied, wanted):
+                return Status.OK, f"applied {applied[:8]}, which includes {wanted[:8]}"
+            return (
+                Status.WAITING,
+                f"applied {short_revision(applied) or 'nothing'}, waiting for {short_revision(wanted)}",
+            )
+        return Status.OK, f"applied {short_revision(applied)}"
+
+    def _helm_release(self, release: FluxObject, key: str) -> tuple[Status, str]:
+        ready = release.condition("Ready")
+        assert ready is not None  # _blocked answered for a missing one
+        if ready.status == "False":
+            detail = f"{ready.reason}: {ready.message}"
+            remediated = release.condition("Remediated")
+            if remediated is not None and remediated.status == "True":
+                detail += f" (remediated: {remediated.message or remediated.reason})"
+            return Status.FAILED, detail + self._needed_by(key)
+        if ready.status != "True" or release.observed_generation < release.generation:
+            return Status.WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
+        current = release.current_release
+        running = f"{current.get('chartName', '?')}@{current.get('chartVersion', '?')}"
+        chart = self.sources.get(release.chart_source_key)
+        available = chart.artifact_revision if chart is not None and chart.kind == "HelmChart" else ""
+        if available and current and available != current.get("chartVersion"):
+            return Status.WAITING, f"runs {running}, {available} is fetched and not released yet"
+        wanted = release.wanted_chart
+        asked = f", wanted {wanted}" if wanted and wanted != running else ""
         return (
-            Status.FAILED,
-            f"suspended: Git changes are not applied (flux resume kustomization {kustomization.name})",
+            Status.OK,
+            f"{running} {current.get('status', 'released')} (release {current.get('version', '?')}){asked}",
         )
-    missing = [d for d in kustomization.dependencies() if d not in everything]
-    if missing:
-        return Status.FAILED, f"depends on {', '.join(missing)}, which does not exist"
-    stalled = kustomization.stalled
-    if stalled:
-        return Status.FAILED, f"stalled: {stalled.reason}: {stalled.message}"
-    ready = kustomization.condition("Ready")
-    applied = revision_sha(kustomization.last_applied_revision)
-    attempted = revision_sha(kustomization.last_attempted_revision)
-    if ready is None:
-        return Status.WAITING, "not reconciled yet"
-    if ready.status == "False" and ready.reason == "DependencyNotReady":
-        blocker = graph.root_blocker(kustomization.key, dependencies, lambda key: everything[key].ready)
-        return Status.FAILED, f"DependencyNotReady: blocked by {blocker or 'a dependency'}"
-    if ready.status == "False":
-        return Status.FAILED, f"{ready.reason}: {ready.message}" + _revisions(applied, attempted)
-    if ready.status != "True" or kustomization.observed_generation < kustomization.generation:
-        return Status.WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
-    healthy = kustomization.condition("Healthy")
-    if healthy is not None and healthy.status == "False":
-        return Status.FAILED, f"health checks failing: {healthy.reason}: {healthy.message}"
-    source = sources.get(kustomization.source_key)
-    source_sha = revision_sha(source.artifact_revision) if source else ""
-    wanted = expect.target_sha or source_sha
-    if wanted and applied != wanted:
-        if expect.target_sha and applied and includes and includes(applied, wanted):
-            return Status.OK, f"applied {applied[:8]}, which includes {wanted[:8]}"
-        return Status.WAITING, f"applied {applied[:8] or 'nothing'}, waiting for {wanted[:8]}"
-    return Status.OK, f"applied {applied[:8]}"
+
+    def _needed_by(self, key: str) -> str:
+        """What cannot become ready while ``key`` fails: HelmReleases that depend on it, the
+        Kustomizations that wait for it (health checks, wait: true), and theirs, transitively."""
+        waits_on = {k: list(deps) for k, deps in ((k, _dependency_keys(n)) for k, n in self.nodes.items())}
+        for node_key, node in self.nodes.items():
+            if node.kind == "Kustomization":
+                waits_on[node_key].extend(_waited_for(node, self.nodes))
+        dependents: list[str] = []
+        frontier = [key]
+        while frontier:
+            current = frontier.pop()
+            for candidate, deps in sorted(waits_on.items()):
+                if current in deps and candidate not in dependents and candidate != key:
+                    dependents.append(candidate)
+                    frontier.append(candidate)
+        if not dependents:
+            return ""
+        names = [f"{self.nodes[d].kind} {self.nodes[d].key}" for d in dependents]
+        return f"; needed by {', '.join(names)}"
+
+
+def _waited_for(kustomization: FluxObject, nodes: dict[str, FluxObject]) -> list[str]:
+    """The HelmReleases a Kustomization's health depends on: those its healthChecks name, and,
+    with wait: true, every one it applies."""
+    keys = []
+    for check in kustomization.spec.get("healthChecks") or []:
+        if check.get("kind") == "HelmRelease":
+            keys.append(f"HelmRelease/{check.get('namespace') or kustomization.namespace}/{check.get('name')}")
+    if kustomization.spec.get("wait"):
+        for namespace, name, group, kind in kustomization.inventory():
+            if (group, kind) == ("helm.toolkit.fluxcd.io", "HelmRelease"):
+                keys.append(f"HelmRelease/{namespace}/{name}")
+    return [key for key in keys if key in nodes]
 
 
 def _revisions(applied: str, attempted: str) -> str:

@@ -1,7 +1,7 @@
 """Typed views of the Flux, Sealed Secrets and workload objects that verify reads.
 
 Field paths follow the upstream APIs (kustomize.toolkit.fluxcd.io/v1, source.toolkit.fluxcd.io/v1,
-image.toolkit.fluxcd.io/v1, bitnami.com/v1alpha1, apps/v1, batch/v1).
+helm.toolkit.fluxcd.io/v2, image.toolkit.fluxcd.io/v1, bitnami.com/v1alpha1, apps/v1, batch/v1).
 """
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ from typing import Any
 
 KUSTOMIZATION = "kustomizations.kustomize.toolkit.fluxcd.io"
 GIT_REPOSITORY = "gitrepositories.source.toolkit.fluxcd.io"
+OCI_REPOSITORY = "ocirepositories.source.toolkit.fluxcd.io"
+HELM_REPOSITORY = "helmrepositories.source.toolkit.fluxcd.io"
+HELM_CHART = "helmcharts.source.toolkit.fluxcd.io"
+BUCKET = "buckets.source.toolkit.fluxcd.io"
+EXTERNAL_ARTIFACT = "externalartifacts.source.toolkit.fluxcd.io"
+HELM_RELEASE = "helmreleases.helm.toolkit.fluxcd.io"
 IMAGE_REPOSITORY = "imagerepositories.image.toolkit.fluxcd.io"
 IMAGE_POLICY = "imagepolicies.image.toolkit.fluxcd.io"
 IMAGE_UPDATE_AUTOMATION = "imageupdateautomations.image.toolkit.fluxcd.io"
@@ -21,6 +27,12 @@ JOB = "jobs.batch"
 KIND_RESOURCES = {
     "Kustomization": KUSTOMIZATION,
     "GitRepository": GIT_REPOSITORY,
+    "OCIRepository": OCI_REPOSITORY,
+    "HelmRepository": HELM_REPOSITORY,
+    "HelmChart": HELM_CHART,
+    "Bucket": BUCKET,
+    "ExternalArtifact": EXTERNAL_ARTIFACT,
+    "HelmRelease": HELM_RELEASE,
     "ImageRepository": IMAGE_REPOSITORY,
     "ImagePolicy": IMAGE_POLICY,
     "ImageUpdateAutomation": IMAGE_UPDATE_AUTOMATION,
@@ -28,6 +40,9 @@ KIND_RESOURCES = {
     "Deployment": DEPLOYMENT,
     "Job": JOB,
 }
+
+# Every kind a Kustomization or a HelmRelease can take its files from (source.toolkit.fluxcd.io/v1).
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "HelmRepository", "HelmChart", "ExternalArtifact")
 
 
 # What flux bootstrap installs without --components (cmd/flux/bootstrap.go).
@@ -50,6 +65,16 @@ def repository_path(path: str) -> str:
     while path.startswith("./"):
         path = path[2:]
     return path.strip("/") or "."
+
+
+def short_revision(revision: str) -> str:
+    """A revision as a person reads it: 8 hex digits of a commit, a digest as algo:8 hex digits,
+    a chart version as it is (main@sha1:<hex>, latest@sha256:<hex>, sha256:<hex>, 6.7.0)."""
+    tail = revision.rpartition("@")[2] if "@" in revision else revision
+    algorithm, _, digest = tail.rpartition(":")
+    if algorithm == "sha1" or (not algorithm and len(digest) == 40):
+        return digest[:8]
+    return f"{algorithm}:{digest[:8]}" if algorithm else digest
 
 
 def revision_sha(revision: str | None) -> str:
@@ -132,7 +157,12 @@ class FluxObject:
         stalled = self.condition("Stalled")
         return stalled if stalled is not None and stalled.status == "True" else None
 
-    # -- Kustomization ---------------------------------------------------------------------
+    @property
+    def reference(self) -> str:
+        """Kind/namespace/name: how sourceRefs and chartRefs name an object."""
+        return f"{self.kind}/{self.key}"
+
+    # -- Kustomization and HelmRelease ------------------------------------------------------
     def dependencies(self) -> list[str]:
         keys = []
         for entry in self.spec.get("dependsOn") or []:
@@ -141,9 +171,12 @@ class FluxObject:
 
     @property
     def source_key(self) -> str:
-        reference = self.spec.get("sourceRef") or {}
+        return self._referenced(self.spec.get("sourceRef") or {}, "GitRepository")
+
+    def _referenced(self, reference: dict[str, Any], default_kind: str) -> str:
+        """Kind/namespace/name of a sourceRef or chartRef (its namespace defaults to ours)."""
         return (
-            f"{reference.get('kind', 'GitRepository')}/{reference.get('namespace') or self.namespace}/"
+            f"{reference.get('kind') or default_kind}/{reference.get('namespace') or self.namespace}/"
             f"{reference.get('name', '')}"
         )
 
@@ -164,10 +197,35 @@ class FluxObject:
                 entries.append((parts[0], parts[1], parts[2], "_".join(parts[3:])))
         return entries
 
-    # -- GitRepository -----------------------------------------------------------------------
+    # -- sources -----------------------------------------------------------------------------
     @property
     def artifact_revision(self) -> str:
         return str((self.status.get("artifact") or {}).get("revision") or "")
+
+    # -- HelmRelease -------------------------------------------------------------------------
+    @property
+    def chart_source_key(self) -> str:
+        """The source a HelmRelease's chart comes from: its chartRef (an OCIRepository or a
+        HelmChart), else the HelmChart helm-controller made from spec.chart."""
+        reference = self.spec.get("chartRef") or {}
+        if reference:
+            return self._referenced(reference, "OCIRepository")
+        chart = str(self.status.get("helmChart") or "")
+        return f"HelmChart/{chart}" if chart else ""
+
+    @property
+    def wanted_chart(self) -> str:
+        """name@version as spec.chart asks for it (the version may be a range, "*" by default)."""
+        template = (self.spec.get("chart") or {}).get("spec") or {}
+        if not template:
+            return ""
+        return f"{template.get('chart', '')}@{template.get('version') or '*'}"
+
+    @property
+    def current_release(self) -> dict[str, Any]:
+        """The newest entry of helm-controller's release history: chart, version, status."""
+        history = self.status.get("history") or []
+        return history[0] if history and isinstance(history[0], dict) else {}
 
 
 @dataclass

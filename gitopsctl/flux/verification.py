@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 from gitopsctl.config import Config
 from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
 from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Includes, Report, evaluate
+from gitopsctl.flux.objects import FluxObject
+from gitopsctl.flux.own_repository import OwnRepository
+from gitopsctl.flux.remote_heads import remote_heads
 from gitopsctl.git import NETWORK_TIMEOUT, Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
@@ -25,10 +29,22 @@ class Verifier:
     commits_behind: CommitsBehind | None = None
     includes: Includes | None = None
     focus: Callable[[Finding], bool] | None = None
+    # Asks the remotes of the application GitRepositories where their refs point (once).
+    ask_remotes: Callable[[list[FluxObject]], dict[str, str]] | None = None
+    # Kinds found without a CRD at the first read, not asked for again at each change.
+    unserved: set[str] = field(default_factory=set)
 
     def check(self) -> Report:
+        state = read_state(self.kube, self.unserved)
+        if self.ask_remotes is not None:
+            others = [s for s in state.of_kind("GitRepository") if not self.expect.own_repository.holds_source(s)]
+            self.expect.source_heads = self.ask_remotes(others)
+            self.ask_remotes = None
         report = evaluate(
-            read_state(self.kube), self.expect, commits_behind=self.commits_behind, includes=self.includes
+            state,
+            self.expect,
+            commits_behind=self.commits_behind,
+            includes=self.includes,
         )
         return report.only(self.focus) if self.focus else report
 
@@ -45,10 +61,15 @@ class Verifier:
         return report
 
 
-def expectations(config: Config, target_sha: str, cluster: str = "") -> Expectations:
+def expectations(config: Config, target_sha: str, cluster: str = "", remote_url: str = "") -> Expectations:
+    """What verify expects of the cluster; ``remote_url`` is where the clone pushes (its own
+    repository, whatever URL the GitRepository spells it with)."""
     cluster = cluster or config.cluster.name
+    github = config.github
+    own = [remote_url, f"https://{github.hostname}/{github.owner}/{github.repository}" if github.owner else ""]
     return Expectations(
         flux_namespace=config.flux.namespace,
+        own_repository=OwnRepository.at(own, config.flux.namespace),
         components=(*config.flux.components, *config.flux.components_extra),
         sealed_secrets=(config.sealed_secrets.controller_namespace, config.sealed_secrets.controller_name),
         target_sha=target_sha,
@@ -126,8 +147,15 @@ def judge(
     head = target_sha if target_sha is not None else branch_head(git, config.github.remote, branch, progress)
     commits_behind = git.commits_between if git is not None else None
     includes = History(git, config.github.remote, branch).includes if git is not None else None
-    expect = expectations(config, head, cluster)
-    verifier = Verifier(kube, expect, focus=focus, commits_behind=commits_behind, includes=includes)
+    expect = expectations(config, head, cluster, git.remote_url(config.github.remote) or "" if git else "")
+    verifier = Verifier(
+        kube,
+        expect,
+        focus=focus,
+        commits_behind=commits_behind,
+        includes=includes,
+        ask_remotes=partial(remote_heads, git) if git is not None else None,
+    )
     if head:
         progress.action(f"verifying cluster against {branch}@{head[:8]}")
     last = ""

@@ -44,7 +44,7 @@ def test_a_suspended_kustomization_is_named_not_asked_silently(gitopsctl, world,
 def test_nothing_to_ask_is_a_warning(gitopsctl, cluster, git_world):
     result = gitopsctl(f"--repo {git_world.clone} sync")
     assert result.exit_code == 0
-    assert "⚠ no GitRepository or Kustomization found: is Flux bootstrapped?" in result.stderr
+    assert "⚠ no Flux source, Kustomization or HelmRelease found: is Flux bootstrapped?" in result.stderr
 
 
 def test_wait_exits_4_when_the_cluster_does_not_get_there(gitopsctl, world, git_world):

@@ -218,7 +218,7 @@ def test_wait_times_out_with_exit_4(run_cli, world, git_world):
     assert "✗ timed out: 1 not healthy: Deployment default/frontend" in result.stderr
 
 
-def test_kubectl_calls_do_not_grow_with_the_number_of_objects(run_cli, world, git_world):
+def test_kubectl_calls_do_not_grow_with_the_number_or_the_kinds_of_objects(run_cli, world, git_world):
     head = git_world.head()
     world.healthy(REMOTE_URL, head)
 
@@ -228,6 +228,7 @@ def test_kubectl_calls_do_not_grow_with_the_number_of_objects(run_cli, world, gi
 
     few = spawns()
     world.kustomizations({f"app-{i}": ["frontend"] for i in range(40)})
+    world.of_every_kind(160)
     assert spawns() == few
 
 

@@ -206,6 +206,30 @@ spec:
 ---
 """)
 
+    def of_every_kind(self, count: int) -> None:
+        """``count`` objects spread over the sources, HelmReleases and Kustomizations a public
+        Flux repository creates (no status: only how many reads verify needs is at stake)."""
+        shapes = (
+            ("source.toolkit.fluxcd.io/v1", "GitRepository", "{url: 'https://git.lan/app.git', interval: 1m}"),
+            ("source.toolkit.fluxcd.io/v1", "OCIRepository", "{url: 'oci://registry.lan/app', interval: 1m}"),
+            ("source.toolkit.fluxcd.io/v1", "HelmRepository", "{url: 'https://charts.lan', interval: 1h}"),
+            ("source.toolkit.fluxcd.io/v1", "HelmChart",
+             "{chart: app, interval: 1h, sourceRef: {kind: HelmRepository, name: charts}}"),
+            ("source.toolkit.fluxcd.io/v1", "Bucket", "{bucketName: app, endpoint: minio.lan, interval: 1h}"),
+            ("helm.toolkit.fluxcd.io/v2", "HelmRelease",
+             "{interval: 1h, chart: {spec: {chart: app, sourceRef: {kind: HelmRepository, name: charts}}}}"),
+            ("kustomize.toolkit.fluxcd.io/v1", "Kustomization",
+             "{interval: 1h, prune: true, sourceRef: {kind: OCIRepository, name: app-1}}"),
+        )  # fmt: skip
+        documents = []
+        for number in range(count):
+            api_version, kind, spec = shapes[number % len(shapes)]
+            documents.append(
+                f"apiVersion: {api_version}\nkind: {kind}\n"
+                f"metadata: {{name: {kind.lower()}-{number}, namespace: flux-system}}\nspec: {spec}\n---\n"
+            )
+        self.apply("".join(documents))
+
     def healthy(self, url: str, sha: str) -> None:
         """The home-lab setup, fully reconciled at ``sha``."""
         self.controllers()

@@ -62,7 +62,7 @@ FAILED_BUILD = {
             [kustomization("apps", APPLIED_NEW, suspend=True)],
             "apps",
             Status.FAILED,
-            "suspended: Git changes are not applied (flux resume kustomization apps)",
+            "suspended: Git changes are not applied (flux resume kustomization apps -n flux-system)",
         ),
         (
             [kustomization("apps", APPLIED_NEW, depends=("infra",))],
