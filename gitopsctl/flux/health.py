@@ -304,6 +304,10 @@ class _Judged:
     def _helm_release(self, release: FluxObject, key: str) -> tuple[Status, str]:
         ready = release.condition("Ready")
         assert ready is not None  # _blocked answered for a missing one
+        chart = self.sources.get(release.chart_source_key)
+        if ready.status == "False" and ready.reason == "SourceNotReady" and not _failed(chart):
+            # The chart is still being fetched or built (a new release, a new version): not a failure.
+            return Status.WAITING, f"{ready.reason}: {ready.message}"
         if ready.status == "False":
             detail = f"{ready.reason}: {ready.message}"
             remediated = release.condition("Remediated")
@@ -314,7 +318,6 @@ class _Judged:
             return Status.WAITING, f"{ready.reason or 'Progressing'}: {ready.message}".rstrip(": ")
         current = release.current_release
         running = f"{current.get('chartName', '?')}@{current.get('chartVersion', '?')}"
-        chart = self.sources.get(release.chart_source_key)
         available = chart.artifact_revision if chart is not None and chart.kind == "HelmChart" else ""
         if available and current and available != current.get("chartVersion"):
             return Status.WAITING, f"runs {running}, {available} is fetched and not released yet"
@@ -344,6 +347,11 @@ class _Judged:
             return ""
         names = [f"{self.nodes[d].kind} {self.nodes[d].key}" for d in dependents]
         return f"; needed by {', '.join(names)}"
+
+
+def _failed(source: FluxObject | None) -> bool:
+    ready = source.condition("Ready") if source is not None else None
+    return ready is not None and ready.status == "False"
 
 
 def _waited_for(kustomization: FluxObject, nodes: dict[str, FluxObject]) -> list[str]:

@@ -69,9 +69,7 @@ class ChartRepository:
             (source / "Chart.yaml").write_text(CHART_YAML.format(version=version))
             (source / "values.yaml").write_text('fullnameOverride: ""\n')
             (source / "templates" / "controller.yaml").write_text(TEMPLATE.format())
-            subprocess.run(
-                ["helm", "package", str(source), "-d", str(self.root)], check=True, capture_output=True, timeout=60
-            )
+            self._package(source)
         return self._serve()
 
     def start_upstream(self, version: str = "2.19.1") -> ChartRepository:
@@ -91,13 +89,35 @@ class ChartRepository:
         )  # fmt: skip
         return self._serve()
 
+    def add_chart(self, name: str, version: str, templates: dict[str, str], values: str = "") -> None:
+        """Package one more chart into the served repository and index it again, as a chart
+        repository's CI publishes a release."""
+        source = self.root.parent / f"chart-src-{name}-{version}" / name
+        (source / "templates").mkdir(parents=True, exist_ok=True)
+        (source / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: {version}\nappVersion: {version}\n")
+        (source / "values.yaml").write_text(values)
+        for file, text in templates.items():
+            (source / "templates" / file).write_text(text)
+        subprocess.run(
+            ["helm", "package", str(source), "-d", str(self.root)], check=True, capture_output=True, timeout=60
+        )
+        self._index()
+
     def _serve(self) -> ChartRepository:
         self._server = LoopbackServer(functools.partial(QuietFiles, directory=str(self.root)))
         self.url = self._server.url
+        self._index()
+        return self
+
+    def _package(self, source: Path) -> None:
+        subprocess.run(
+            ["helm", "package", str(source), "-d", str(self.root)], check=True, capture_output=True, timeout=60
+        )
+
+    def _index(self) -> None:
         subprocess.run(
             ["helm", "repo", "index", str(self.root), "--url", self.url], check=True, capture_output=True, timeout=60
         )
-        return self
 
     def stop(self) -> None:
         self._server.stop()

@@ -32,10 +32,11 @@ class FluxControllersOnceInstalled:
     """The controllers run as processes, not from the Deployments flux applies: they start when
     the CRDs they serve exist, as the Pods would once flux bootstrap applied their manifests."""
 
-    def __init__(self, plane: ControlPlane, *, images: bool = False) -> None:
+    def __init__(self, plane: ControlPlane, *, images: bool = False, helm: bool = False) -> None:
         self.plane = plane
         self.images = images
-        self.crds = self.CRDS + (self.IMAGE_CRDS if images else ())
+        self.helm = helm
+        self.crds = self.CRDS + (self.IMAGE_CRDS if images else ()) + (self.HELM_CRDS if helm else ())
         self.stopped = threading.Event()
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._wait_then_start, daemon=True)
@@ -50,6 +51,7 @@ class FluxControllersOnceInstalled:
         "buckets.source.toolkit.fluxcd.io",
         "kustomizations.kustomize.toolkit.fluxcd.io",
     )
+    HELM_CRDS = ("helmreleases.helm.toolkit.fluxcd.io",)
     IMAGE_CRDS = (
         "imagerepositories.image.toolkit.fluxcd.io",
         "imagepolicies.image.toolkit.fluxcd.io",
@@ -64,7 +66,7 @@ class FluxControllersOnceInstalled:
             self.plane.kubectl("wait", "--for=condition=Established", *(f"crd/{c}" for c in self.crds), "--timeout=60s")
             # Established comes a moment before the kinds are served; as a Pod would, try again.
             for attempt in range(3):
-                controllers = FluxControllers(self.plane, images=self.images)
+                controllers = FluxControllers(self.plane, images=self.images, helm=self.helm)
                 try:
                     controllers.start()
                     return
@@ -90,8 +92,10 @@ class EmptyCluster:
     workdir: Path
     owner: str
     token: str
-    # Also run the image controllers once flux bootstrap installed them (components_extra).
+    # Also run the image controllers once flux bootstrap installed them (components_extra), and
+    # helm-controller (a default component, run only where a test has HelmReleases).
     images: bool = False
+    helm: bool = False
     stops: list = field(default_factory=list)
 
     def start(self) -> EmptyCluster:
@@ -131,7 +135,7 @@ class EmptyCluster:
     def _start_controllers(self) -> None:
         self.sealed_secrets = ControllerBehindTheChart(self.plane, self.network).start()
         self.stops.append(self.sealed_secrets.stop)
-        self.controllers = FluxControllersOnceInstalled(self.plane, images=self.images)
+        self.controllers = FluxControllersOnceInstalled(self.plane, images=self.images, helm=self.helm)
         self.stops.append(self.controllers.stop)
 
     def stop(self) -> None:

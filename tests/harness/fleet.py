@@ -129,12 +129,15 @@ class World:
 
 
 @contextlib.contextmanager
-def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str] | None = None) -> Iterator[World]:
-    """The empty cluster and the fleet repository (FILES and ``files``) pushed to its Git host."""
+def fleet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str] | None = None, *, helm: bool = False
+) -> Iterator[World]:
+    """The empty cluster and the fleet repository (FILES and ``files``) pushed to its Git host;
+    with ``helm``, helm-controller runs too."""
     # The host's CA bundle would win over the repository's http.sslCAInfo: this host has its own CA.
     monkeypatch.delenv("GIT_SSL_CAINFO", raising=False)
     try:
-        cluster = EmptyCluster(tmp_path, OWNER, TOKEN).start()
+        cluster = EmptyCluster(tmp_path, OWNER, TOKEN, helm=helm).start()
     except (ControlPlaneUnavailable, NetworkUnavailable) as reason:  # no Go, or not root
         pytest.skip(f"the empty-cluster world cannot run here: {reason}")
     try:

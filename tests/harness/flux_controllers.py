@@ -1,5 +1,5 @@
-"""Flux's source-controller and kustomize-controller (and, when asked, image-reflector- and
-image-automation-controller), built from source, run as local processes against a local API
+"""Flux's source-controller and kustomize-controller (and, when asked, helm-controller and the
+image-reflector- and image-automation-controller), built from source, run as local processes against a local API
 server: real fetches, real builds, real applies, real scans, real commits, real status."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ class FluxControllers:
     plane: ControlPlane
     namespace: str = "flux-system"
     images: bool = False
+    helm: bool = False
     health: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -43,6 +44,9 @@ class FluxControllers:
         # A Kustomization whose dependency is not ready yet is looked at again after this long
         # (30s by default): short here, as every interval in the test world.
         self._spawn("kustomize-controller", ["--no-remote-bases", "--requeue-dependency=2s"], common, env)
+        if self.helm:
+            self.health["helm-controller"] = free_port()
+            self._spawn("helm-controller", ["--requeue-dependency=2s"], common, env)
         if self.images:
             self.start_image_controllers()
         self._wait_healthy()

@@ -23,7 +23,7 @@ OWNER, REPOSITORY, TOKEN = "sandbox", "my-gitops", "sandbox-token"
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="gitopsctl-sandbox-"))
     try:
-        cluster = EmptyCluster(workdir, OWNER, TOKEN, images=True).start()
+        cluster = EmptyCluster(workdir, OWNER, TOKEN, images=True, helm=True).start()
     except (ControlPlaneUnavailable, NetworkUnavailable) as reason:
         print(f"✗ {reason}", file=sys.stderr)
         return 3

@@ -221,3 +221,15 @@ def test_a_stalled_helm_release_keeps_the_cause_helm_controller_gave():
         'InstallFailed: Helm install failed for release podinfo/a: Deployment "a" is invalid '
         "(stalled: Failed to install after 1 attempt(s))"
     )
+
+
+def test_a_helm_release_whose_chart_is_still_being_fetched_waits_and_fails_when_the_chart_does():
+    release = helm_release(
+        "a",
+        condition("Ready", "False", "SourceNotReady", "HelmChart 'podinfo/podinfo-a' is not ready: building artifact"),
+    )
+    building = helm_chart("a", "6.7.0")
+    building.raw["status"]["conditions"] = [condition("Ready", "Unknown", "Progressing", "building artifact")]
+    assert judge(OWN, release, building)["HelmRelease podinfo/a"].status is Status.WAITING
+    building.raw["status"]["conditions"] = [condition("Ready", "False", "ChartPullFailed", "no chart version found")]
+    assert judge(OWN, release, building)["HelmRelease podinfo/a"].status is Status.FAILED
