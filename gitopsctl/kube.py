@@ -131,15 +131,14 @@ class Kube:
         args = [*self.global_flags(), "get", resource, "-A", "--watch-only", "-o", "name"]
         return self.runner.stream("kubectl", args, on_change)
 
-    def annotate_all(self, namespace: str, resources: Sequence[str], key: str, value: str) -> None:
-        """Annotate every object of ``resources`` in ``namespace`` in one call."""
+    def annotate_all(self, resources: Sequence[str], key: str, value: str) -> None:
+        """Annotate every object of ``resources`` in every namespace in one call."""
         self.kubectl(
             [
                 "annotate",
                 "--overwrite",
                 f"--field-manager={FIELD_MANAGER}",
-                "-n",
-                namespace,
+                "--all-namespaces",
                 ",".join(resources),
                 "--all",
                 f"{key}={value}",

@@ -22,30 +22,32 @@ class ReconcileRequest:
 
 
 def request_reconciliation(kube: Kube, state: ClusterState) -> ReconcileRequest:
-    """Annotate every source, Kustomization and HelmRelease: one kubectl call per namespace.
+    """Annotate every source, Kustomization and HelmRelease, in every namespace, in one call.
 
     Any new value of the annotation triggers a run, as `flux reconcile` does it. `--all`
     lets kubectl list once instead of fetching each object before patching it; only kinds the
-    namespace holds are named (a kind without its CRD would fail the whole call).
+    cluster holds are named (a kind without its CRD would fail the whole call).
     A suspended object keeps the annotation and acts on it when resumed.
     """
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    kinds_in: dict[str, set[str]] = {}
+    present: list[str] = []
     requested: list[str] = []
     skipped: list[str] = []
-    for kind in _RESOURCE:
+    for kind, resource in _RESOURCE.items():
         for item in state.of_kind(kind):
             (skipped if item.suspended else requested).append(f"{kind} {item.key}")
-            kinds_in.setdefault(item.namespace, set()).add(kind)
-    for namespace, kinds in sorted(kinds_in.items()):
-        kube.annotate_all(namespace, [_RESOURCE[kind] for kind in _RESOURCE if kind in kinds], REQUESTED_AT, stamp)
+        if state.of_kind(kind):
+            present.append(resource)
+    if present:
+        kube.annotate_all(present, REQUESTED_AT, stamp)
     return ReconcileRequest(requested, skipped)
 
 
-def request_sync(kube: Kube, progress: Progress) -> ReconcileRequest:
-    """Ask every source, Kustomization and HelmRelease to reconcile now, and say what was asked."""
+def request_sync(kube: Kube, progress: Progress, state: ClusterState | None = None) -> ReconcileRequest:
+    """Ask every source, Kustomization and HelmRelease to reconcile now, and say what was asked.
+    ``state``, when the caller read it already (while it pushed), saves reading it again."""
     with progress.step("requesting reconciliation"):
-        result = request_reconciliation(kube, read_state(kube))
+        result = request_reconciliation(kube, state if state is not None else read_state(kube))
     if not result.requested:
         progress.warning("no Flux source, Kustomization or HelmRelease found: is Flux bootstrapped?")
     for skipped in result.skipped_suspended:

@@ -6,7 +6,7 @@ rollback runs from Python as well as from the CLI.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -15,6 +15,8 @@ from gitopsctl.config import Config
 from gitopsctl.errors import GitopsctlError, InputError, Interrupted
 from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
 from gitopsctl.flux.build import Builder, applying
+from gitopsctl.flux.cluster import read_state
+from gitopsctl.flux.objects import ClusterState
 from gitopsctl.flux.reconcile import request_sync
 from gitopsctl.flux.verification import judge
 from gitopsctl.git import Git
@@ -44,6 +46,7 @@ class RollbackFlow:
     applied_by: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
+        self._reader = ThreadPoolExecutor(max_workers=1)
         self.manifests, self.unreadable_automation = automation_manifests(self.repo)
         authors = {m.author_name for m in self.manifests} | {m.author_email for m in self.manifests}
         self.rollback = Rollback(
@@ -64,6 +67,16 @@ class RollbackFlow:
             self.applied_by = building.result()
         self.locks_before = lock_files(self.repo)
         return target
+
+    @staticmethod
+    def _read(reading: Future[ClusterState] | None) -> ClusterState | None:
+        """The state read beside the push; None (read again) if that read failed."""
+        if reading is None:
+            return None
+        try:
+            return reading.result()
+        except GitopsctlError:
+            return None
 
     def _applied_by(self) -> dict[str, list[str]] | None:
         if self.cluster_dir is None or not self.cluster_dir.is_dir():
@@ -134,6 +147,8 @@ class RollbackFlow:
         """Guard, revert, push and request reconciliation; the pushed commit (None with --no-push)."""
         original = target.head
         stage = Stage.LOCAL
+        # What to ask to reconcile is read while the revert is made and pushed: it costs no time.
+        reading = self._reader.submit(read_state, self.kube) if push else None
         try:
             if target.image_bump and not self.keep_automation:
                 self._guard(target)
@@ -151,7 +166,7 @@ class RollbackFlow:
             if rebased:
                 self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
             self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
-            request_sync(self.kube, self.progress)
+            request_sync(self.kube, self.progress, self._read(reading))
             self._explain_resume()
         except KeyboardInterrupt:
             with interrupts_deferred(deliver=False):  # a second Ctrl-C must not cut the clean-up short
