@@ -222,8 +222,9 @@ def cluster(control_plane: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield control_plane
     control_plane.kubectl(  # type: ignore[attr-defined]
         "delete",
-        "kustomizations,gitrepositories,imagerepositories,imagepolicies,imageupdateautomations,"
-        "sealedsecrets,deployments,jobs,secrets",
+        "kustomizations,helmreleases,gitrepositories,ocirepositories,helmrepositories,helmcharts,buckets,"
+        "externalartifacts,imagerepositories,imagepolicies,imageupdateautomations,sealedsecrets,deployments,jobs,"
+        "secrets",
         "--all",
         "-A",
         "--wait=false",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -50,18 +50,11 @@ READ_KINDS = (
     DEPLOYMENT,
     JOB,
 )
-# What decides health: a source's new revision, a Kustomization applying it, a HelmRelease or
-# its chart, workloads. kubectl watches one type per process; a type not served ends its own.
-WATCH_KINDS = (
-    KUSTOMIZATION,
-    HELM_RELEASE,
-    GIT_REPOSITORY,
-    OCI_REPOSITORY,
-    HELM_CHART,
-    DEPLOYMENT,
-    JOB,
-    SEALED_SECRET,
-)
+# Watched from the start of every wait: what moves when Flux applies a commit. Other kinds (a
+# HelmRelease, an OCIRepository, an ImagePolicy...) are watched once something of theirs is
+# judged unsettled, so a wait runs one kubectl watch per kind that matters to it, not per kind
+# that exists (each is a process of its own: kubectl watches one type per process).
+WATCH_KINDS = (KUSTOMIZATION, GIT_REPOSITORY, DEPLOYMENT, JOB, SEALED_SECRET)
 
 
 def read_state(kube: Kube, unserved: set[str] | None = None) -> ClusterState:
@@ -84,18 +77,35 @@ def read_state(kube: Kube, unserved: set[str] | None = None) -> ClusterState:
     return ClusterState(objects, secrets)
 
 
-@contextmanager
-def change_feed(kube: Kube, kinds: tuple[str, ...] = WATCH_KINDS) -> Iterator[queue.Queue[str]]:
-    """A queue that receives a line whenever an object of ``kinds`` changes."""
-    events: queue.Queue[str] = queue.Queue()
-    watchers: list[Any] = []
-    try:
-        for kind in kinds:
-            watchers.append(kube.watch(kind, events.put))
-        yield events
-    finally:
-        for watcher in watchers:
+class ChangeFeed:
+    """A queue that receives a line whenever an object of a watched kind changes."""
+
+    def __init__(self, kube: Kube) -> None:
+        self.kube = kube
+        self.events: queue.Queue[str] = queue.Queue()
+        self._watchers: dict[str, Any] = {}
+
+    def watch(self, kinds: Iterable[str]) -> bool:
+        """Also watch ``kinds``; whether any was new (read again then: a change between the
+        last read and the new watch would otherwise go unseen)."""
+        new = [kind for kind in kinds if kind not in self._watchers]
+        for kind in new:
+            self._watchers[kind] = self.kube.watch(kind, self.events.put)
+        return bool(new)
+
+    def close(self) -> None:
+        for watcher in self._watchers.values():
             watcher.stop()
+
+
+@contextmanager
+def change_feed(kube: Kube, kinds: tuple[str, ...] = WATCH_KINDS) -> Iterator[ChangeFeed]:
+    feed = ChangeFeed(kube)
+    try:
+        feed.watch(kinds)
+        yield feed
+    finally:
+        feed.close()
 
 
 def wait_for_change(events: queue.Queue[str], deadline: float, *, settle: float = 0.05) -> bool:

@@ -42,6 +42,8 @@ class Expectations:
     own_repository: OwnRepository = field(default_factory=OwnRepository)
     # The remote head of each other GitRepository (Kind/namespace/name → commit), where known.
     source_heads: dict[str, str] = field(default_factory=dict)
+    # Those whose remote was asked and did not answer (→ why): judged by their Ready condition.
+    unanswered_remotes: dict[str, str] = field(default_factory=dict)
     # The sealing key the repository pins, and those the last key backup holds (gitopsctl.toml).
     sealing_key: str = ""
     backed_up_keys: tuple[str, ...] = ()
@@ -166,8 +168,10 @@ def _source_status(
     at = revision_sha(artifact)
     if head and at != head:
         return Status.WAITING, f"behind its remote: has {at[:8]}, {_ref_name(source)} is at {head[:8]}"
-    where = f"in sync with {_ref_name(source)}" if head else "ready"
-    return Status.OK, f"{where} at {at[:8]}"
+    if head:
+        return Status.OK, f"in sync with {_ref_name(source)} at {at[:8]}"
+    unanswered = expect.unanswered_remotes.get(source.reference)
+    return Status.OK, f"ready at {at[:8]}" + (f" (its remote did not answer: {unanswered})" if unanswered else "")
 
 
 def _ref_name(source: FluxObject) -> str:

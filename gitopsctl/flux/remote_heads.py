@@ -28,27 +28,39 @@ def remote_ref(source: FluxObject) -> str:
     return f"refs/heads/{reference.get('branch') or 'master'}"
 
 
-def remote_heads(git: Git, sources: list[FluxObject]) -> dict[str, str]:
-    """Kind/namespace/name → the commit its ref points at, for the sources whose remote answered."""
+def remote_heads(git: Git, sources: list[FluxObject]) -> tuple[dict[str, str], dict[str, str]]:
+    """For each source asked: Kind/namespace/name → the commit its ref points at, and, for those
+    whose remote did not answer, → why (one line)."""
     asked = {
         source.reference: (str(source.spec.get("url", "")), remote_ref(source))
         for source in sources
         if source.spec.get("url") and remote_ref(source)
     }
     if not asked:
-        return {}
+        return {}, {}
 
-    def ask(item: tuple[str, tuple[str, str]]) -> tuple[str, str]:
+    def ask(item: tuple[str, tuple[str, str]]) -> tuple[str, str, str]:
         reference, (url, ref) = item
         try:
             # ssh must not ask about a host key or a passphrase on the operator's terminal.
-            listing = git.run("-c", "core.sshCommand=ssh -o BatchMode=yes", "ls-remote", url, ref, timeout=ASK_TIMEOUT)
-        except OperationFailed:
-            return reference, ""
-        return reference, _commit_of(listing, ref)
+            # An annotated tag's commit is listed only when its peeled name is asked for too.
+            listing = git.run(
+                "-c", "core.sshCommand=ssh -o BatchMode=yes", "ls-remote", url, ref, f"{ref}^{{}}", timeout=ASK_TIMEOUT
+            )
+        except OperationFailed as error:
+            return reference, "", str(error).splitlines()[0] if str(error) else type(error).__name__
+        commit = _commit_of(listing, ref)
+        return reference, commit, "" if commit else f"it has no {ref}"
 
+    heads: dict[str, str] = {}
+    problems: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=min(8, len(asked))) as pool:
-        return {reference: commit for reference, commit in pool.map(ask, asked.items()) if commit}
+        for reference, commit, problem in pool.map(ask, asked.items()):
+            if commit:
+                heads[reference] = commit
+            else:
+                problems[reference] = problem
+    return heads, problems
 
 
 def _commit_of(listing: str, ref: str) -> str:

@@ -14,12 +14,13 @@ from gitopsctl.config import Config
 from gitopsctl.errors import ToolFailed
 from gitopsctl.flux.cluster import change_feed, read_state, wait_for_change
 from gitopsctl.flux.health import CommitsBehind, Expectations, Finding, Includes, Report, evaluate
-from gitopsctl.flux.objects import FluxObject
+from gitopsctl.flux.objects import KIND_RESOURCES, FluxObject
 from gitopsctl.flux.own_repository import OwnRepository
 from gitopsctl.flux.remote_heads import remote_heads
 from gitopsctl.git import NETWORK_TIMEOUT, Git
 from gitopsctl.kube import Kube
 from gitopsctl.progress import Progress
+from gitopsctl.status import Status
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Verifier:
     includes: Includes | None = None
     focus: Callable[[Finding], bool] | None = None
     # Asks the remotes of the application GitRepositories where their refs point (once).
-    ask_remotes: Callable[[list[FluxObject]], dict[str, str]] | None = None
+    ask_remotes: Callable[[list[FluxObject]], tuple[dict[str, str], dict[str, str]]] | None = None
     # Kinds found without a CRD at the first read, not asked for again at each change.
     unserved: set[str] = field(default_factory=set)
 
@@ -38,7 +39,7 @@ class Verifier:
         state = read_state(self.kube, self.unserved)
         if self.ask_remotes is not None:
             others = [s for s in state.of_kind("GitRepository") if not self.expect.own_repository.holds_source(s)]
-            self.expect.source_heads = self.ask_remotes(others)
+            self.expect.source_heads, self.expect.unanswered_remotes = self.ask_remotes(others)
             self.ask_remotes = None
         report = evaluate(
             state,
@@ -52,13 +53,23 @@ class Verifier:
         """Re-judge on every change until healthy or ``timeout`` seconds pass."""
         deadline = time.monotonic() + timeout
         # Watch first, then read: a change between the two is still seen.
-        with change_feed(self.kube) as events:
+        with change_feed(self.kube) as feed:
             report = self.check()
             on_report(report)
-            while not report.healthy and wait_for_change(events, deadline):
+            while not report.healthy:
+                # What is unsettled is watched too (an ImagePolicy not scanned yet, a HelmRelease
+                # upgrading): were it not, its settling would end the wait only by luck.
+                if not feed.watch(_unsettled_kinds(report)) and not wait_for_change(feed.events, deadline):
+                    break
                 report = self.check()
                 on_report(report)
         return report
+
+
+def _unsettled_kinds(report: Report) -> list[str]:
+    """The resources of the objects a report finds waiting or failing ("Kind namespace/name")."""
+    kinds = {f.subject.partition(" ")[0] for f in report.findings if f.status in (Status.WAITING, Status.FAILED)}
+    return sorted(KIND_RESOURCES[kind] for kind in kinds if kind in KIND_RESOURCES)
 
 
 def expectations(config: Config, target_sha: str, cluster: str = "", remote_url: str = "") -> Expectations:

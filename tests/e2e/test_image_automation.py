@@ -96,7 +96,7 @@ def test_a_rolled_back_bump_stays_rolled_back_until_resumed(lab: Lab):
     assert lab.deployed() == fixed
 
 
-def test_a_rollback_pinned_in_git_holds_until_the_pin_is_removed(lab: Lab):
+def test_a_rollback_pinned_in_git_holds_across_a_rebuilt_cluster_until_the_pin_is_removed(lab: Lab):
     good = lab.deployed()
     bump = lab.bump_frontend(2)
 
@@ -108,6 +108,25 @@ def test_a_rollback_pinned_in_git_holds_until_the_pin_is_removed(lab: Lab):
     revert = lab.origin_head()
     lab.wait_for_scans(2)
     assert (lab.origin_head(), lab.deployed()) == (revert, good)
+
+    # The pin is in Git, so it outlives the cluster: rebuilt from the same repository (the keys
+    # restored, so the sealed registry credentials open again), the new cluster's automation is
+    # suspended from its first moment and holds while the reflector scans build 2 again.
+    lab.env["GITOPSCTL_KEYS_PASSPHRASE"] = "pin-test-passphrase"
+    backup = lab.clone.parent / "backups" / "keys.pem"
+    backup.parent.mkdir()
+    lab.ok("keys", "backup", "--to", str(backup))
+    lab.cluster.rebuild()
+    lab.env["KUBECONFIG"] = str(lab.cluster.plane.kubeconfig)
+    lab.ok("bootstrap", "--restore-keys", str(backup))
+    # What bootstrap and the backup recorded (the pin, the backed-up key), as its next steps say.
+    git(lab.clone, "commit", "-q", "-am", "Record the key backup")
+    git(lab.clone, "push", "-q", "origin", "main")
+    recorded = lab.origin_head()
+    lab.ok("sync", "--wait", "--timeout=3m")
+    assert lab.get(AUTOMATION, "flux-system")["spec"]["suspend"] is True
+    lab.wait_for_scans(2)
+    assert (lab.origin_head(), lab.deployed()) == (recorded, good)
 
     resumed = lab.ok("images", "resume")
     assert "the pin is gone from flux/image-automation/update-automation.yaml" in resumed

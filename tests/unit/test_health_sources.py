@@ -136,6 +136,17 @@ def test_an_application_repository_is_judged_against_its_own_remote():
     )
     unknown = judge(OWN, app, applies)
     assert unknown["GitRepository flux-system/podinfo"].detail == f"ready at {APP_OLD[:8]}"
+    silent = evaluate(
+        ClusterState([OWN, app, applies]),
+        Expectations(
+            components=(),
+            sealed_secrets=None,
+            unanswered_remotes={"GitRepository/flux-system/podinfo": "git did not finish within 10s"},
+        ),
+    )
+    assert {f.subject: f for f in silent.findings}["GitRepository flux-system/podinfo"].detail == (
+        f"ready at {APP_OLD[:8]} (its remote did not answer: git did not finish within 10s)"
+    )
     # The operator's own repository is found by its URL whatever its name.
     renamed = git_repository("fleet", "https://github.com/operator/fleet.git", APP_OLD)
     assert judge(renamed)["GitRepository flux-system/fleet"].status is Status.WAITING
