@@ -38,6 +38,13 @@ def check_token(api_url: str, token: str, owner: str, repository: str, *, ca_fil
     try:
         # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's own setting.
         user = session.get(f"{base}/user", timeout=TIMEOUT, verify=ca_file or True)
+    except requests.exceptions.SSLError:
+        return TokenCheck(
+            False,
+            False,
+            f"the certificate of {base} is not trusted: set github.ca_file in gitopsctl.toml to the CA that "
+            "signed it (a GitHub Enterprise host's own CA; gitopsctl init --ca-file)",
+        )
     except requests.RequestException as exc:
         return TokenCheck(
             False, False, f"cannot reach {base} ({type(exc).__name__}); check the network or github.api_url"

@@ -10,12 +10,15 @@ second bootstrap changes nothing.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.harness.controlplane import BIN
 from tests.harness.fleet import REPOSITORY, World, fleet
 from tests.harness.git import git
 
@@ -96,3 +99,76 @@ def test_a_controller_that_never_starts_fails_the_certificate_step_in_time_and_r
     assert "bootstrap stopped at the certificate step: no active sealing key Secret" in failed.stderr
     world.sealed_secrets.enabled.set()
     world.assert_bootstrapped_and_healthy()
+
+
+def flux_untouched(world: World) -> None:
+    """Nothing of Flux anywhere: no namespace, no CRD, no deploy key, nothing pushed."""
+    assert world.plane.kubectl("get", "namespace", "flux-system", check=False).returncode != 0
+    assert "toolkit.fluxcd.io" not in world.plane.kubectl("get", "crds", "-o", "name").stdout
+    assert world.github.keys.get(REPOSITORY, []) == []
+
+
+def test_bad_credentials_and_hosts_stop_before_anything_changes(world: World):
+    """A token without the scope, a wrong hostname, a certificate gitopsctl cannot trust: each is
+    one line naming it and the fix, exit 3, and the cluster and the Git host as they were."""
+    head = world.origin_head()
+    config = world.clone / "gitopsctl.toml"
+    original = config.read_text()
+
+    world.github.scopes = "read:user, user:email"
+    scoped = world.gitopsctl("bootstrap")
+    world.github.scopes = "repo"
+    assert scoped.returncode == 3, scoped.stderr
+    assert "classic token lacks the 'repo' scope (has: read:user, user:email); flux bootstrap github needs it" in (
+        scoped.stderr
+    )
+
+    config.write_text(original.replace(world.github.hostname, "localhost:1"))
+    wrong_host = world.gitopsctl("bootstrap")
+    assert wrong_host.returncode == 3, wrong_host.stderr
+    assert "cannot reach https://localhost:1/api/v3 (ConnectionError); check the network or github.api_url" in (
+        wrong_host.stderr
+    )
+
+    config.write_text("".join(line for line in original.splitlines(True) if not line.startswith("ca_file")))
+    untrusted = world.gitopsctl("bootstrap")
+    assert untrusted.returncode == 3, untrusted.stderr
+    assert f"the certificate of https://{world.github.hostname}/api/v3 is not trusted" in untrusted.stderr
+    assert "set github.ca_file in gitopsctl.toml to the CA that signed it" in untrusted.stderr
+
+    config.write_text(original)
+    for result in (scoped, wrong_host, untrusted):
+        assert "✗ prerequisites are missing; nothing was changed" in result.stderr
+        assert "Traceback" not in result.stderr
+    flux_untouched(world)
+    assert world.origin_head() == head
+
+
+def test_a_half_installed_and_an_older_flux_are_completed_and_upgraded(world: World):
+    """Flux's CRDs with nothing else (an install that died), then Flux without its controllers,
+    then an older Flux: the real flux bootstrap completes or upgrades each, and verify is healthy.
+    Only v2.9.5's manifests are here, so "older" is the version label an older flux install wrote."""
+    crds = subprocess.run(
+        [str(BIN / "flux"), "install", "--export"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    only_crds = "\n---\n".join(doc for doc in crds.split("\n---\n") if "kind: CustomResourceDefinition" in doc)
+    world.plane.kubectl("apply", "--server-side", "-f", "-", stdin=only_crds)
+    world.assert_bootstrapped_and_healthy()
+
+    controllers = ("deployment/source-controller", "deployment/kustomize-controller")
+    world.plane.kubectl("delete", *controllers, "-n", "flux-system")
+    half = world.gitopsctl("bootstrap")
+    assert half.returncode == 0, half.stderr
+    assert "⚠ Flux is half-installed (no source-controller, kustomize-controller): flux bootstrap completes it" in (
+        half.stderr
+    )
+    world.plane.kubectl("get", *controllers, "-n", "flux-system")
+
+    world.plane.kubectl("label", "namespace", "flux-system", "app.kubernetes.io/version=v2.7.0", "--overwrite")
+    older = world.gitopsctl("bootstrap")
+    assert older.returncode == 0, older.stderr
+    assert "► Flux v2.7.0 is installed: flux bootstrap upgrades it to 2.9.5" in older.stderr
+    labels = json.loads(world.plane.kubectl("get", "namespace", "flux-system", "-o", "json").stdout)["metadata"]
+    assert labels["labels"]["app.kubernetes.io/version"] == "v2.9.5"
+    verify = world.gitopsctl("verify", "--wait", "--timeout=2m")
+    assert verify.returncode == 0, verify.stderr

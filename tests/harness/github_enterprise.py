@@ -64,6 +64,8 @@ class GitHubEnterprise:
     requests: list[str] = field(default_factory=list)
     # "METHOD /path" → how many more times to answer 500 (a failure injected by a test).
     failures: dict[str, int] = field(default_factory=dict)
+    # The classic token's scopes, as GitHub lists them in X-OAuth-Scopes.
+    scopes: str = "repo"
 
     @property
     def repositories(self) -> Path:
@@ -173,7 +175,8 @@ class GitHubEnterprise:
                 path = urlsplit(self.path).path.rstrip("/")
                 request = json.loads(body or b"{}")
                 if path == "/api/v3/user" and self.command == "GET":
-                    return self._json(200, {"login": host.owner, "id": 1, "type": "User"}, {"X-OAuth-Scopes": "repo"})
+                    user = {"login": host.owner, "id": 1, "type": "User"}
+                    return self._json(200, user, {"X-OAuth-Scopes": host.scopes})
                 if path == "/api/v3/user/repos" and self.command == "POST":
                     host.create_repository(request["name"])
                     return self._json(201, host._repository_json(request["name"]))
