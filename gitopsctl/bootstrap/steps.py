@@ -283,6 +283,7 @@ class BootstrapFlow:
             timeout=self.settings.timeout,
             focus=essentials,
             show=True,
+            ask_other_remotes=False,
         )
         if not report.healthy:
             raise UnhealthyError("Flux did not become ready in time", hint="gitopsctl verify shows what is missing")

@@ -150,10 +150,13 @@ def judge(
     focus: Callable[[Finding], bool] | None = None,
     show: bool = False,
     cluster: str = "",
+    ask_other_remotes: bool = True,
 ) -> tuple[str, Report]:
     """The commit the cluster should run (the branch head unless given) and the judgement,
     waited for when ``wait`` (each new problem said as it shows); with ``show``, the report and
-    its closing line follow, as verify shows them."""
+    its closing line follow, as verify shows them. ``ask_other_remotes``: whether the other
+    GitRepositories' remotes are asked where their refs point (a wait for one's own push does
+    not need them, and an unreachable one would hold its first judgement up to 10 s)."""
     branch = config.github.branch
     head = target_sha if target_sha is not None else branch_head(git, config.github.remote, branch, progress)
     commits_behind = git.commits_between if git is not None else None
@@ -165,7 +168,7 @@ def judge(
         focus=focus,
         commits_behind=commits_behind,
         includes=includes,
-        ask_remotes=partial(remote_heads, git) if git is not None else None,
+        ask_remotes=partial(remote_heads, git) if git is not None and ask_other_remotes else None,
     )
     if head:
         progress.action(f"verifying cluster against {branch}@{head[:8]}")

@@ -179,8 +179,17 @@ class RollbackFlow:
         return head
 
     def wait(self, pushed: str, timeout: float):
+        # Waiting for this push only: the application repositories' remotes are not asked.
         _, report = judge(
-            self.kube, self.config, self.git, self.progress, wait=True, timeout=timeout, target_sha=pushed, show=True
+            self.kube,
+            self.config,
+            self.git,
+            self.progress,
+            wait=True,
+            timeout=timeout,
+            target_sha=pushed,
+            show=True,
+            ask_other_remotes=False,
         )
         return report
 

@@ -13,9 +13,11 @@ import time
 
 import pytest
 
+from tests.harness.controlplane import free_port
 from tests.harness.flux_state import EXAMPLE_KUSTOMIZATIONS, FluxWorld
 from tests.harness.git import git
 from tests.harness.golden import assert_golden, normalise
+from tests.harness.statuses import git_repository_status
 
 REMOTE_URL = "ssh://git@github.com/homelab-operator/homelab-gitops"
 DEPLOYMENT = "flux/apps/frontend/deployment.yaml"
@@ -107,6 +109,32 @@ def test_waits_until_the_cluster_applied_the_revert(run_cli, world, git_world):
         stop.set()
     assert result.exit_code == 0, result.stderr
     assert "✔ all healthy and in sync" in result.stderr
+
+
+def test_the_wait_for_a_revert_does_not_ask_the_application_repositories_remotes(run_cli, world, git_world):
+    """verify asks where an application repository's branch points; a rollback waiting for its
+    own push does not (an unreachable remote would hold its first judgement up to 10 s)."""
+    url = f"http://127.0.0.1:{free_port()}/app.git"  # nothing listens there
+    world.apply(f"""apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {{name: app, namespace: flux-system}}
+spec: {{interval: 1m, url: "{url}", ref: {{branch: main}}}}
+""")
+    world.set_status("gitrepositories", "flux-system", "app", git_repository_status(f"main@sha1:{'c' * 40}"))
+    verified = run_cli("-v", "--repo", str(git_world.clone), "verify")
+    asked = f"ls-remote {url}"
+    assert asked in verified.stderr
+    assert "GitRepository flux-system/app" in verified.stderr and "its remote did not answer" in verified.stderr
+    bad = change_replicas(git_world, 5)
+    push(git_world.clone)
+    stop = threading.Event()
+    controller_applies_new_commits(world, git_world, stop)
+    try:
+        result = run_cli("-v", "--repo", str(git_world.clone), "rollback", bad, "--timeout", "30s")
+    finally:
+        stop.set()
+    assert result.exit_code == 0, result.stderr
+    assert asked not in result.stderr
 
 
 def test_wait_times_out_with_exit_4_when_nothing_applies_it(run_cli, world, git_world):
