@@ -205,7 +205,10 @@ def _ordered(
     nodes: dict[str, FluxObject] = {k.key: k for k in state.of_kind("Kustomization")}
     releases = {f"HelmRelease/{r.key}": r for r in state.of_kind("HelmRelease")}
     nodes.update(releases)
-    dependencies = {key: _dependency_keys(node) for key, node in nodes.items()}
+    sources = {source.reference: source for kind in SOURCE_KINDS for source in state.of_kind(kind)}
+    judged = _Judged(nodes, sources, expect, includes)
+    # The order also puts a HelmRelease after the Kustomization that applies it.
+    dependencies = {key: list(deps) for key, deps in judged.depends_on.items()}
     for key, kustomization in nodes.items():
         if kustomization.kind != "Kustomization":
             continue
@@ -213,18 +216,16 @@ def _ordered(
             applied = f"HelmRelease/{namespace}/{name}"
             if (group, kind) == ("helm.toolkit.fluxcd.io", "HelmRelease") and applied in releases:
                 dependencies[applied].append(key)
-    sources = {source.reference: source for kind in SOURCE_KINDS for source in state.of_kind(kind)}
     findings: list[Finding] = []
     try:
         order = graph.levels(dependencies)
     except graph.DependencyCycle as cycle:
         findings.append(Finding("kustomizations", "dependsOn", Status.FAILED, f"dependency cycle: {cycle}"))
         order = [sorted(nodes)]
-    judged = _Judged(nodes, dependencies, sources, expect, includes)
     for depth, level in enumerate(order):
         for key in level:
             node = nodes[key]
-            status, detail = judged.status(node)
+            status, detail = judged.status(key, node)
             findings.append(Finding("kustomizations", f"{node.kind} {node.key}", status, detail, level=depth))
     return findings, order
 
@@ -238,13 +239,21 @@ def _dependency_keys(node: FluxObject) -> list[str]:
 @dataclass
 class _Judged:
     nodes: dict[str, FluxObject]
-    dependencies: dict[str, list[str]]
     sources: dict[str, FluxObject]
     expect: Expectations
     includes: Includes | None
 
-    def status(self, node: FluxObject) -> tuple[Status, str]:
-        key = f"HelmRelease/{node.key}" if node.kind == "HelmRelease" else node.key
+    def __post_init__(self) -> None:
+        # spec.dependsOn alone (not "applied by"): what DependencyNotReady is about.
+        self.depends_on = {key: _dependency_keys(node) for key, node in self.nodes.items()}
+        # What each node cannot be ready without: its dependsOn, and for a Kustomization the
+        # HelmReleases its health waits for.
+        self.waits_on = {
+            key: deps + (_waited_for(self.nodes[key], self.nodes) if self.nodes[key].kind == "Kustomization" else [])
+            for key, deps in self.depends_on.items()
+        }
+
+    def status(self, key: str, node: FluxObject) -> tuple[Status, str]:
         blocked = self._blocked(node, key)
         if blocked is not None:
             return blocked
@@ -258,7 +267,7 @@ class _Judged:
         if node.suspended:
             what = "Git changes are not applied" if node.kind == "Kustomization" else "chart changes are not released"
             return Status.FAILED, f"suspended: {what} (flux resume {node.kind.lower()} {node.name} -n {node.namespace})"
-        missing = [d for d in _dependency_keys(node) if d not in self.nodes]
+        missing = [d for d in self.depends_on[key] if d not in self.nodes]
         if missing:
             return Status.FAILED, f"depends on {', '.join(missing)}, which does not exist"
         stalled = node.stalled
@@ -272,9 +281,7 @@ class _Judged:
         if ready is None:
             return Status.WAITING, "not reconciled yet"
         if ready.status == "False" and ready.reason == "DependencyNotReady":
-            blocker = graph.root_blocker(
-                key, {k: _dependency_keys(n) for k, n in self.nodes.items()}, lambda k: self.nodes[k].ready
-            )
+            blocker = graph.root_blocker(key, self.depends_on, lambda k: self.nodes[k].ready)
             return Status.FAILED, f"DependencyNotReady: blocked by {blocker or 'a dependency'}"
         return None
 
@@ -335,15 +342,11 @@ class _Judged:
     def _needed_by(self, key: str) -> str:
         """What cannot become ready while ``key`` fails: HelmReleases that depend on it, the
         Kustomizations that wait for it (health checks, wait: true), and theirs, transitively."""
-        waits_on = {k: list(deps) for k, deps in ((k, _dependency_keys(n)) for k, n in self.nodes.items())}
-        for node_key, node in self.nodes.items():
-            if node.kind == "Kustomization":
-                waits_on[node_key].extend(_waited_for(node, self.nodes))
         dependents: list[str] = []
         frontier = [key]
         while frontier:
             current = frontier.pop()
-            for candidate, deps in sorted(waits_on.items()):
+            for candidate, deps in sorted(self.waits_on.items()):
                 if current in deps and candidate not in dependents and candidate != key:
                     dependents.append(candidate)
                     frontier.append(candidate)

@@ -34,9 +34,10 @@ def request_reconciliation(kube: Kube, state: ClusterState) -> ReconcileRequest:
     requested: list[str] = []
     skipped: list[str] = []
     for kind, resource in _RESOURCE.items():
-        for item in state.of_kind(kind):
+        items = state.of_kind(kind)
+        for item in items:
             (skipped if item.suspended else requested).append(f"{kind} {item.key}")
-        if state.of_kind(kind):
+        if items:
             present.append(resource)
     if present:
         kube.annotate_all(present, REQUESTED_AT, stamp)

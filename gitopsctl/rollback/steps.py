@@ -46,7 +46,6 @@ class RollbackFlow:
     applied_by: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
-        self._reader = ThreadPoolExecutor(max_workers=1)
         self.manifests, self.unreadable_automation = automation_manifests(self.repo)
         authors = {m.author_name for m in self.manifests} | {m.author_email for m in self.manifests}
         self.rollback = Rollback(
@@ -148,7 +147,11 @@ class RollbackFlow:
         original = target.head
         stage = Stage.LOCAL
         # What to ask to reconcile is read while the revert is made and pushed: it costs no time.
-        reading = self._reader.submit(read_state, self.kube) if push else None
+        reading = None
+        if push:
+            reader = ThreadPoolExecutor(max_workers=1)
+            reading = reader.submit(read_state, self.kube)
+            reader.shutdown(wait=False)  # the read runs on; nothing else is ever submitted
         try:
             if target.image_bump and not self.keep_automation:
                 self._guard(target)
