@@ -139,6 +139,12 @@ class Git:
     def _head(self) -> str:
         return self.run("rev-parse", "--short=8", "HEAD").strip()
 
+    def checkout_copy(self, rev: str, directory: Path) -> None:
+        """The files of ``rev`` in ``directory``: a clone that borrows this one's objects, so this
+        clone's index, work tree and refs stay as they are."""
+        self.run("clone", "--quiet", "--shared", "--no-checkout", str(self.repo), str(directory))
+        Git(self.runner, directory).run("checkout", "--quiet", "--detach", rev)
+
     def has_commit(self, sha: str) -> bool:
         try:
             self.run("cat-file", "-e", f"{sha}^{{commit}}")

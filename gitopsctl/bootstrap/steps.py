@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitopsctl.bootstrap.first_sync import FirstSync
 from gitopsctl.bootstrap.plan import (
     BootstrapSettings,
     existing_flux,
@@ -92,6 +93,8 @@ class BootstrapFlow:
         terminal.info("Plan (nothing is run):")
         lines = [
             "prerequisites: the checks of gitopsctl doctor",
+            f"check {self.settings.path} on {self.settings.remote}/{self.settings.branch} as flux bootstrap's first "
+            "sync applies it: it builds, and every namespace, CRD and controller it needs will be there",
             f"GITHUB_TOKEN={MASK} flux " + shlex.join(flux_bootstrap_args(self.settings, kube.global_flags())),
             f"git pull --ff-only {self.settings.remote} {self.settings.branch} (the commits flux bootstrap pushed)",
             *(
@@ -166,6 +169,8 @@ class BootstrapFlow:
         elif found is not None and found.ready:
             terminal.success(f"Flux is already bootstrapped with these settings (applied {found.applied[:8]})")
             return
+        with terminal.step(f"checking what the first sync applies ({self.settings.path})"):
+            FirstSync.of(self.settings).check(self.git, self.kube)
         token = os.environ.get("GITHUB_TOKEN", "")
         args = flux_bootstrap_args(self.settings, self.kube.global_flags())
         with terminal.step("bootstrapping Flux (flux bootstrap github)"):

@@ -230,11 +230,15 @@ class Builder:
         """The builder every command uses: sources from gitopsctl.toml, builds kept in the user's cache."""
         return cls(runner, Sources.for_config(repo, config), BuildCache.in_user_cache(Path(runner.which("kubectl"))))
 
+    def build_folder(self, folder: Path) -> Build:
+        """``folder`` as a Kustomization without transformers builds it (flux bootstrap's flux-system)."""
+        build = Build(key="", kustomization=Document(folder, {}), source_root=self.sources.repo, path=folder)
+        self._build(build)
+        return build
+
     def build_cluster(self, cluster_dir: Path) -> ClusterBuild:
         result = ClusterBuild()
-        root = Build(key="", kustomization=Document(cluster_dir, {}), source_root=self.sources.repo, path=cluster_dir)
-        self._build(root)
-        result.root = root
+        root = result.root = self.build_folder(cluster_dir)
         objects = _index(root.documents)
         pending = self._discover(result, root, cluster_dir, objects)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:

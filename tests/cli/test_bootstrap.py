@@ -21,6 +21,7 @@ from tests.conftest import TEST_CERT, TEST_KEY
 from tests.harness.chart_repo import ChartRepository
 from tests.harness.controlplane import free_port
 from tests.harness.flux_state import FluxWorld
+from tests.harness.git import git
 from tests.harness.golden import assert_golden, normalise
 from tests.harness.sealed_controller import FakeSealedSecretsController
 
@@ -120,7 +121,7 @@ def bootstrap_calls(flux_calls) -> list[dict]:
 def test_dry_run_prints_the_plan_and_runs_nothing(run_cli, world, flux_calls):
     result = run_bootstrap(run_cli, world, "--dry-run")
     assert result.exit_code == 0, result.stderr
-    assert "  2. GITHUB_TOKEN=[REDACTED] flux bootstrap github --owner=homelab-operator" in result.stderr
+    assert "  3. GITHUB_TOKEN=[REDACTED] flux bootstrap github --owner=homelab-operator" in result.stderr
     assert (
         "helm upgrade --install sealed-secrets sealed-secrets/sealed-secrets --namespace=flux-system "
         "--version=2.19.1 --set-string=fullnameOverride=sealed-secrets-controller --wait --timeout=1m" in result.stderr
@@ -451,6 +452,90 @@ def test_moving_flux_is_advised_without_losing_the_sealing_keys(run_cli, world):
     assert "flux uninstall," not in result.stderr
 
 
+CERTIFICATE = """apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: wildcard
+  namespace: ingress
+spec:
+  secretName: wildcard-tls
+  dnsNames: ["*.home.arpa"]
+  issuerRef: {name: letsencrypt, kind: ClusterIssuer}
+"""
+CERTIFICATE_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: certificates.cert-manager.io
+spec:
+  group: cert-manager.io
+  names: {kind: Certificate, plural: certificates}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+"""
+
+
+def test_a_kind_without_its_crd_in_the_cluster_folder_stops_before_flux(run_cli, world, flux_calls, git_world):
+    """flux bootstrap applies the cluster folder in one go, after pushing and installing: a kind
+    whose CRD nothing has installed yet fails there. Checked first, against the API server's
+    groups; a CRD in the same folder (applied first by kustomize-controller) is enough."""
+    git_world.commit_file("flux/clusters/production/certificate.yaml", CERTIFICATE, "A certificate")
+    git_world.commit_file(
+        "flux/clusters/production/ingress-namespace.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ingress\n",
+        "Its namespace",
+    )
+    git(git_world.clone, "push", "-q", "origin", "main")
+    head = git_world.head()
+    refused = run_bootstrap(run_cli, world)
+    assert refused.exit_code == 2, refused.stderr
+    assert refused.stderr.splitlines()[-1] == (
+        "✗ flux bootstrap would fail its first sync of flux/clusters/production (origin/main): Certificate "
+        "ingress/wildcard (flux/clusters/production/certificate.yaml) is a cert-manager.io kind whose CRD neither "
+        "the cluster nor this folder installs: fix the cluster folder on origin/main, or bootstrap another folder "
+        "(--cluster); nothing was changed"
+    )
+    assert bootstrap_calls(flux_calls) == []
+    assert git_world.head(git_world.origin) == head and git_world.head() == head
+
+    git_world.commit_file("flux/clusters/production/certificate-crd.yaml", CERTIFICATE_CRD, "Its CRD")
+    git(git_world.clone, "push", "-q", "origin", "main")
+    assert run_bootstrap(run_cli, world).exit_code == 0
+    assert len(bootstrap_calls(flux_calls)) == 1
+
+
+def test_a_flux_kind_whose_controller_is_not_installed_stops_before_flux(run_cli, world, flux_calls, git_world):
+    config = git_world.clone / "gitopsctl.toml"
+    config.write_text(
+        config.read_text().replace(
+            'namespace = "flux-system"\n', 'namespace = "flux-system"\ncomponents_extra = []\n', 1
+        )
+    )
+    git_world.commit_file("flux/clusters/production/frontend-images.yaml", IMAGE_REPOSITORY, "Scan here")
+    git(git_world.clone, "push", "-q", "origin", "main")
+    refused = run_bootstrap(run_cli, world)
+    assert refused.exit_code == 2, refused.stderr
+    assert (
+        "ImageRepository flux-system/frontend (flux/clusters/production/frontend-images.yaml) needs "
+        "image-reflector-controller, which is not among the components to install" in refused.stderr
+    )
+    assert bootstrap_calls(flux_calls) == []
+
+
+IMAGE_REPOSITORY = """apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: frontend
+  namespace: flux-system
+spec:
+  image: 192.168.0.40:5000/homelab/frontend
+  interval: 5m
+"""
+
+
 BOOTSTRAP_FROM_PYTHON = """
 import sys
 from pathlib import Path
@@ -511,7 +596,7 @@ def test_restore_keys_is_read_and_checked_before_anything_runs(run_cli, world, f
     env = {"GITOPSCTL_KEYS_PASSPHRASE": "the right passphrase"}
     plan = run_bootstrap(run_cli, world, "--dry-run", "--restore-keys", str(backup), env=env)
     assert plan.exit_code == 0, plan.stderr
-    assert "  4. restore 1 sealing key(s) into flux-system\n  5. helm repo add" in plan.stderr
+    assert "  5. restore 1 sealing key(s) into flux-system\n  6. helm repo add" in plan.stderr
     wrong = run_bootstrap(run_cli, world, "--restore-keys", str(backup), env={"GITOPSCTL_KEYS_PASSPHRASE": "x" * 10})
     assert wrong.exit_code == 2
     assert wrong.stderr.splitlines()[-1].startswith(f"✗ the passphrase does not open {backup}")

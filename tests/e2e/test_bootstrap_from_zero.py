@@ -172,3 +172,51 @@ def test_a_half_installed_and_an_older_flux_are_completed_and_upgraded(world: Wo
     assert labels["labels"]["app.kubernetes.io/version"] == "v2.9.5"
     verify = world.gitopsctl("verify", "--wait", "--timeout=2m")
     assert verify.returncode == 0, verify.stderr
+
+
+def test_a_cluster_folder_flux_cannot_apply_stops_before_anything_changes(world: World):
+    """The repository on the server already has content at the cluster folder, and the real
+    flux bootstrap would push, install, then fail its first sync on it (it applies the folder in
+    one go): an object in a namespace that only a later Kustomization creates, then a file that
+    is not YAML. Each is one line naming the file and the fix, exit 2, nothing changed."""
+    misplaced = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: podinfo-settings
+  namespace: podinfo
+data:
+  colour: blue
+"""
+    (world.clone / "clusters/production/podinfo-settings.yaml").write_text(misplaced)
+    git(world.clone, "add", "-A")
+    git(world.clone, "commit", "-q", "-m", "Settings next to the cluster's Kustomizations")
+    git(world.clone, "push", "-q", "origin", "main")
+    # A teammate's push, say: the server has it and this clone does not; the server's is what Flux syncs.
+    git(world.clone, "reset", "-q", "--hard", "HEAD~1")
+
+    namespace = world.gitopsctl("bootstrap")
+    assert namespace.returncode == 2, namespace.stderr
+    assert (
+        "✗ flux bootstrap would fail its first sync of clusters/production (origin/main): ConfigMap "
+        "podinfo/podinfo-settings (clusters/production/podinfo-settings.yaml) goes into namespace podinfo, "
+        "which neither the cluster nor this folder creates"
+    ) in namespace.stderr
+
+    git(world.clone, "pull", "-q", "--ff-only")
+    (world.clone / "clusters/production/podinfo-settings.yaml").write_text("colour: [blue\n")
+    git(world.clone, "commit", "-q", "-am", "Not YAML")
+    git(world.clone, "push", "-q", "origin", "main")
+    head = world.origin_head()
+    broken = world.gitopsctl("bootstrap")
+    assert broken.returncode == 2, broken.stderr
+    assert "✗ flux bootstrap would fail its first sync of clusters/production (origin/main): kustomize" in (
+        broken.stderr
+    )
+    assert "podinfo-settings.yaml" in broken.stderr
+
+    for result in (namespace, broken):
+        assert "fix the cluster folder on origin/main, or bootstrap another folder (--cluster)" in result.stderr
+        assert "Traceback" not in result.stderr
+    flux_untouched(world)
+    assert world.origin_head() == head
+    assert git(world.clone, "status", "--porcelain") == ""

@@ -1,0 +1,144 @@
+"""What flux bootstrap's first sync would apply, checked before flux changes anything.
+
+flux bootstrap pushes its manifests and installs the controllers first, then waits until the
+flux-system Kustomization has applied the cluster folder as it is on the server. Content there
+that kustomize cannot build, or that the API server refuses in that one apply (an object in a
+namespace only a later Kustomization creates, a kind whose CRD nothing has installed yet), fails
+that wait after the repository and the cluster were changed. The folder is read from the
+branch the cluster will sync (fetched, then checked out into a temporary copy that shares this
+clone's objects: the operator's index and work tree are not touched) and built as
+kustomize-controller builds it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitopsctl.bootstrap.plan import BootstrapSettings
+from gitopsctl.errors import InputError, ToolFailed
+from gitopsctl.flux.build import Build, Builder, Document, Sources
+from gitopsctl.flux.objects import IMAGE_AUTOMATION_COMPONENTS, repository_path
+from gitopsctl.flux.own_repository import OwnRepository
+from gitopsctl.git import NETWORK_TIMEOUT, Git
+from gitopsctl.kube import Kube
+
+# Which component's install brings each Flux API group's CRDs (the image group is two controllers').
+_FLUX_GROUPS = {
+    "source.toolkit.fluxcd.io": "source-controller",
+    "kustomize.toolkit.fluxcd.io": "kustomize-controller",
+    "helm.toolkit.fluxcd.io": "helm-controller",
+    "notification.toolkit.fluxcd.io": "notification-controller",
+}
+_IMAGE_GROUP = "image.toolkit.fluxcd.io"
+
+
+@dataclass(frozen=True)
+class FirstSync:
+    """The first sync flux bootstrap waits for: ``path`` of ``branch`` on ``remote``."""
+
+    remote: str
+    branch: str
+    path: str
+    flux_namespace: str
+    components: tuple[str, ...]
+
+    @classmethod
+    def of(cls, settings: BootstrapSettings) -> FirstSync:
+        return cls(
+            settings.remote,
+            settings.branch,
+            settings.path,
+            settings.flux_namespace,
+            (*settings.components, *settings.components_extra),
+        )
+
+    def check(self, git: Git, kube: Kube) -> None:
+        """Raise InputError naming every reason the first sync would fail; nothing when it would not."""
+        git.run("fetch", "--quiet", self.remote, f"refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
+        fetched = git.run("rev-parse", "FETCH_HEAD").strip()
+        folder = repository_path(self.path)
+        try:
+            kind = git.run("cat-file", "-t", f"{fetched}:{folder}").strip()
+        except ToolFailed:  # not there: flux bootstrap creates the folder
+            return
+        where = f"{folder} ({self.remote}/{self.branch})"
+        if kind != "tree":
+            self._refuse(where, [f"{folder} is a file, not a folder"])
+        copy = Path(tempfile.mkdtemp(prefix="gitopsctl-first-sync-")).resolve()
+        try:
+            git.checkout_copy(fetched, copy)
+            build = Builder(git.runner, Sources(copy, {}, OwnRepository()), cache=None).build_folder(copy / folder)
+            problems = [build.error] if build.error else self._refused(build, kube, copy)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+        if problems:
+            self._refuse(where, problems)
+
+    def _refuse(self, where: str, problems: list[str]) -> None:
+        raise InputError(
+            f"flux bootstrap would fail its first sync of {where}: {'; '.join(problems)}",
+            hint=f"fix the cluster folder on {self.remote}/{self.branch}, or bootstrap another folder (--cluster); "
+            "nothing was changed",
+        )
+
+    def _refused(self, build: Build, kube: Kube, copy: Path) -> list[str]:
+        """What the API server would refuse in the one apply of ``build``."""
+        documents = build.documents
+        created_namespaces = {d.name for d in documents if d.kind == "Namespace" and d.api_version == "v1"}
+        defined_groups = {str(d.spec.get("group") or "") for d in documents if d.kind == "CustomResourceDefinition"}
+        problems = []
+        unknown_groups = []
+        for document in documents:
+            group = document.api_version.rpartition("/")[0]
+            if group == _IMAGE_GROUP or group in _FLUX_GROUPS:
+                component = _component(group, document.kind)
+                if component not in self.components:
+                    problems.append(
+                        f"{_named(document, copy)} needs {component}, which is not among the components to install "
+                        "(flux.components and flux.components_extra in gitopsctl.toml)"
+                    )
+            elif group and group not in defined_groups:
+                unknown_groups.append((group, document))
+        if unknown_groups:
+            served = {g["name"] for g in json.loads(kube.get_raw("/apis")).get("groups", [])}
+            problems += [
+                f"{_named(d, copy)} is a {group} kind whose CRD neither the cluster nor this folder installs"
+                for group, d in unknown_groups
+                if group not in served
+            ]
+        placed = [
+            d
+            for d in documents
+            if (d.object.get("metadata") or {}).get("namespace")
+            and d.namespace() not in created_namespaces | {self.flux_namespace, "default"}
+        ]
+        if placed:
+            existing = {item["metadata"]["name"] for item in kube.get_all(["namespaces"])}
+            problems += [
+                f"{_named(d, copy)} goes into namespace {d.namespace()}, which neither the cluster nor this folder "
+                "creates"
+                for d in placed
+                if d.namespace() not in existing
+            ]
+        return problems
+
+
+def _component(group: str, kind: str) -> str:
+    if group != _IMAGE_GROUP:
+        return _FLUX_GROUPS[group]
+    reflector, automation = IMAGE_AUTOMATION_COMPONENTS
+    return automation if kind == "ImageUpdateAutomation" else reflector
+
+
+def _named(document: Document, copy: Path) -> str:
+    namespace = (document.object.get("metadata") or {}).get("namespace")
+    name = f"{namespace}/{document.name}" if namespace else document.name
+    try:
+        origin = document.path.relative_to(copy).as_posix()
+    except ValueError:
+        origin = document.path.name
+    return f"{document.kind} {name} ({origin})"
