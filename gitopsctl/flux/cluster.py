@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +34,7 @@ from gitopsctl.flux.objects import (
     FluxObject,
 )
 from gitopsctl.kube import Kube
+from gitopsctl.runner import stop_all
 
 READ_KINDS = (
     KUSTOMIZATION,
@@ -57,24 +59,33 @@ READ_KINDS = (
 WATCH_KINDS = (KUSTOMIZATION, GIT_REPOSITORY, DEPLOYMENT, JOB, SEALED_SECRET)
 
 
-def read_state(kube: Kube, unserved: set[str] | None = None) -> ClusterState:
-    """``unserved`` remembers, across the reads of one wait, the kinds the cluster has no CRD for."""
-    # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
-    objects = [FluxObject.from_json(item) for item in kube.get_all(READ_KINDS, unserved=unserved)]
-    secrets: set[str] = set()
-    if any(o.kind == "SealedSecret" for o in objects):
-        listing = kube.kubectl(
-            [
-                "get",
-                "secrets",
-                "-A",
-                "--no-headers",
-                "-o",
-                "custom-columns=NS:.metadata.namespace,NAME:.metadata.name",
-            ]
-        )
-        secrets = {"/".join(line.split()) for line in listing.splitlines() if line.strip()}
-    return ClusterState(objects, secrets)
+def read_state(
+    kube: Kube, unserved: set[str] | None = None, *, sealed_secrets_expected: bool = False, secrets: bool = True
+) -> ClusterState:
+    """``unserved`` remembers, across the reads of one wait, the kinds the cluster has no CRD for.
+
+    Which Secrets exist matters only to judge SealedSecrets (never, with ``secrets`` False: a
+    reader that only acts on the objects); a wait that saw some at its last read says so
+    (``sealed_secrets_expected``) and both are read at once.
+    """
+    listing: Future[set[str]] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if secrets and sealed_secrets_expected:
+            listing = pool.submit(_secret_names, kube)
+        # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
+        objects = [FluxObject.from_json(item) for item in kube.get_all(READ_KINDS, unserved=unserved)]
+        if secrets and listing is None and any(o.kind == "SealedSecret" for o in objects):
+            listing = pool.submit(_secret_names, kube)
+        names = listing.result() if listing is not None else set()
+    return ClusterState(objects, names)
+
+
+def _secret_names(kube: Kube) -> set[str]:
+    """namespace/name of every Secret; their values are never read into this process."""
+    listing = kube.kubectl(
+        ["get", "secrets", "-A", "--no-headers", "-o", "custom-columns=NS:.metadata.namespace,NAME:.metadata.name"]
+    )
+    return {"/".join(line.split()) for line in listing.splitlines() if line.strip()}
 
 
 class ChangeFeed:
@@ -94,8 +105,7 @@ class ChangeFeed:
         return bool(new)
 
     def close(self) -> None:
-        for watcher in self._watchers.values():
-            watcher.stop()
+        stop_all(self._watchers.values())
 
 
 @contextmanager

@@ -34,9 +34,12 @@ class Verifier:
     ask_remotes: Callable[[list[FluxObject]], tuple[dict[str, str], dict[str, str]]] | None = None
     # Kinds found without a CRD at the first read, not asked for again at each change.
     unserved: set[str] = field(default_factory=set)
+    # Whether the last read found SealedSecrets: the next one lists Secrets at the same time.
+    sealed_secrets_seen: bool = False
 
     def check(self) -> Report:
-        state = read_state(self.kube, self.unserved)
+        state = read_state(self.kube, self.unserved, sealed_secrets_expected=self.sealed_secrets_seen)
+        self.sealed_secrets_seen = bool(state.of_kind("SealedSecret"))
         if self.ask_remotes is not None:
             others = [s for s in state.of_kind("GitRepository") if not self.expect.own_repository.holds_source(s)]
             self.expect.source_heads, self.expect.unanswered_remotes = self.ask_remotes(others)
