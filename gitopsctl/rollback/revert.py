@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from gitopsctl.background import in_background
 from gitopsctl.errors import InputError, OperationFailed, ToolFailed
 from gitopsctl.files import LOCK_NAME, git_directory
 from gitopsctl.git import COMMIT_FORMAT, NETWORK_TIMEOUT, Commit, Git, parse_commits
@@ -69,22 +71,25 @@ class Rollback:
             raise InputError(
                 f"'{sha}' is not a commit SHA", hint="pass 4 to 40 hex digits, e.g. from gitopsctl history"
             )
-        self._require_history_and_remote()
+        local, current = self._require_history_and_remote()
         dirty = self.git.run("status", "--porcelain", "--untracked-files=all", "--", *self.managed_paths)
         if dirty.strip():
             listed = ", ".join(line[3:] for line in dirty.splitlines()[:5])
             raise InputError(
                 f"the repository has uncommitted changes ({listed})", hint="commit or stash them, then run again"
             )
-        current = self.git.run("rev-parse", "--abbrev-ref", "HEAD").strip()
         if current != self.branch:
             raise InputError(f"on branch '{current}', not '{self.branch}'", hint=f"git switch {self.branch}")
-        if fetch:
-            self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
-            remote = self._rev(self.remote_ref)
-        else:
-            remote = self.git.remote_head(self.remote, self.branch)
-        local = self._rev("HEAD")
+        # The remote is asked (a network round trip, which always ends before this does: a fetch
+        # writes refs) while the commit is looked at; a clone behind its remote is said first, as
+        # it explains a commit not found.
+        asking = in_background(partial(self._remote_branch_head, fetch=fetch))
+        refused: InputError | None = None
+        try:
+            target = self._target(sha, local)
+        except InputError as problem:
+            refused = problem
+        remote = asking.result()
         if local != remote:
             ahead = self.git.commits_between(remote, local) or 0
             behind = self.git.commits_between(local, remote) or 0
@@ -92,6 +97,18 @@ class Rollback:
                 f"local {self.branch} differs from {self.remote_ref} ({ahead} ahead, {behind} behind)",
                 hint="git pull (or push your commits) so the rollback starts from what Flux sees",
             )
+        if refused is not None:
+            raise refused
+        return target
+
+    def _remote_branch_head(self, *, fetch: bool) -> str:
+        if fetch:
+            self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
+            return self._rev(self.remote_ref)
+        return self.git.remote_head(self.remote, self.branch)
+
+    def _target(self, sha: str, local: str) -> Target:
+        """What reverting ``sha`` on top of ``local`` means, or why it cannot be."""
         commit = self._resolve(sha)
         if not commit.parents:
             if commit.sha in self._shallow_boundary():
@@ -117,10 +134,11 @@ class Rollback:
         bump, reason = self._classify(commit)
         return Target(commit, files, bump, reason, head=local)
 
-    def _require_history_and_remote(self) -> None:
-        """An empty repository or one without the remote is a precondition, not a git failure."""
+    def _require_history_and_remote(self) -> tuple[str, str]:
+        """HEAD's commit and branch ("HEAD" when detached). An empty repository or one without the
+        remote is a precondition, not a git failure."""
         try:
-            self.git.run("rev-parse", "--verify", "--quiet", "HEAD")
+            head, branch = self.git.run("rev-parse", "HEAD", "--abbrev-ref", "HEAD").split()
         except ToolFailed:
             raise InputError(
                 "the repository has no commits yet", hint="there is nothing to roll back; commit and push first"
@@ -131,6 +149,7 @@ class Rollback:
                 hint=f"git remote add {self.remote} URL, or set github.remote in gitopsctl.toml to the remote Flux "
                 "pulls from",
             )
+        return head, branch
 
     def _shallow_boundary(self) -> set[str]:
         """The commits a shallow clone shows without parents (git lists them in .git/shallow)."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
+from gitopsctl.background import in_background
 from gitopsctl.config import Config
 from gitopsctl.errors import GitopsctlError, InputError, Interrupted
 from gitopsctl.flux.automation import automation_manifests, resume_in_cluster, suspend_in_cluster, suspend_in_git
@@ -44,6 +46,8 @@ class RollbackFlow:
     cluster_dir: Path | None = None
     # Each repository file Flux builds from, and the Kustomizations it goes into; None when unknown.
     applied_by: dict[str, list[str]] | None = None
+    # The cluster as preflight read it (not for dry runs).
+    reading: Future[ClusterState] | None = None
 
     def __post_init__(self) -> None:
         self.manifests, self.unreadable_automation = automation_manifests(self.repo)
@@ -58,7 +62,11 @@ class RollbackFlow:
 
     def preflight(self, sha: str, *, dry_run: bool) -> Target:
         self._check_automation_readable(dry_run=dry_run)
-        # What Flux builds is worked out while git fetches: it costs the rollback no time.
+        # While git fetches, what Flux builds is worked out and the cluster read (what to suspend
+        # and what to ask to reconcile): they cost the rollback no time. A preflight that refuses
+        # does not wait for the read; that kubectl ends by itself (its request timeout), changing nothing.
+        if not dry_run:
+            self.reading = in_background(partial(read_state, self.kube, secrets=False))
         with ThreadPoolExecutor(max_workers=1) as pool:
             building = pool.submit(self._applied_by)
             with self.progress.step("checking the repository"):
@@ -67,13 +75,12 @@ class RollbackFlow:
         self.locks_before = lock_files(self.repo)
         return target
 
-    @staticmethod
-    def _read(reading: Future[ClusterState] | None) -> ClusterState | None:
-        """The state read beside the push; None (read again) if that read failed."""
-        if reading is None:
+    def _state(self) -> ClusterState | None:
+        """The state read during preflight; None (each step reads for itself) if that read failed."""
+        if self.reading is None:
             return None
         try:
-            return reading.result()
+            return self.reading.result()
         except GitopsctlError:
             return None
 
@@ -146,12 +153,6 @@ class RollbackFlow:
         """Guard, revert, push and request reconciliation; the pushed commit (None with --no-push)."""
         original = target.head
         stage = Stage.LOCAL
-        # What to ask to reconcile is read while the revert is made and pushed: it costs no time.
-        reading = None
-        if push:
-            reader = ThreadPoolExecutor(max_workers=1)
-            reading = reader.submit(read_state, self.kube)
-            reader.shutdown(wait=False)  # the read runs on; nothing else is ever submitted
         try:
             if target.image_bump and not self.keep_automation:
                 self._guard(target)
@@ -169,7 +170,7 @@ class RollbackFlow:
             if rebased:
                 self.progress.info("  the remote had moved: rebased the revert onto it and pushed")
             self.progress.success(f"pushed {head[:8]} to {self.config.github.branch}")
-            request_sync(self.kube, self.progress, self._read(reading))
+            request_sync(self.kube, self.progress, self._state())
             self._explain_resume()
         except KeyboardInterrupt:
             with interrupts_deferred(deliver=False):  # a second Ctrl-C must not cut the clean-up short
@@ -220,8 +221,11 @@ class RollbackFlow:
                     )
         # Also with the pin: until Flux applies it, a live automation would write the tag back
         # the moment the revert lands (seen with the real controller, within a second).
+        state = self._state()
         with self.progress.step("suspending image automation in the cluster"):
-            self.suspended = suspend_in_cluster(self.kube, namespace)
+            self.suspended = suspend_in_cluster(
+                self.kube, namespace, None if state is None else state.of_kind("ImageUpdateAutomation")
+            )
 
     def _resume_automation(self) -> None:
         if self.suspended:
