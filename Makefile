@@ -48,6 +48,7 @@ bench: install tools
 	$(BIN)/python benchmarks/verify.py
 	$(BIN)/python benchmarks/verify_offline.py
 	$(BIN)/python benchmarks/image_automation.py
+	$(BIN)/python benchmarks/bootstrap.py
 
 clean:
 	rm -rf $(VENV) .bench-venv .tools .pytest_cache .mypy_cache .ruff_cache

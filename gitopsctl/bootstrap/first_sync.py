@@ -88,50 +88,67 @@ class FirstSync:
     def _refused(self, build: Build, kube: Kube, copy: Path) -> list[str]:
         """What the API server would refuse in the one apply of ``build``."""
         documents = build.documents
-        created_namespaces = {d.name for d in documents if d.kind == "Namespace" and d.api_version == "v1"}
-        defined_groups = {str(d.spec.get("group") or "") for d in documents if d.kind == "CustomResourceDefinition"}
-        problems = []
-        unknown_groups = []
+        problems = [
+            f"{_named(d, copy)} needs {component}, which is not among the components to install "
+            "(flux.components and flux.components_extra in gitopsctl.toml)"
+            for d, component in self._flux_controllers(documents)
+            if component not in self.components
+        ]
+        return problems + _without_crd(documents, kube, copy) + self._without_namespace(documents, kube, copy)
+
+    @staticmethod
+    def _flux_controllers(documents: list[Document]) -> list[tuple[Document, str]]:
+        """Each Flux object and the component whose install brings its CRD."""
+        found = []
         for document in documents:
-            group = document.api_version.rpartition("/")[0]
-            if group == _IMAGE_GROUP or group in _FLUX_GROUPS:
-                component = _component(group, document.kind)
-                if component not in self.components:
-                    problems.append(
-                        f"{_named(document, copy)} needs {component}, which is not among the components to install "
-                        "(flux.components and flux.components_extra in gitopsctl.toml)"
-                    )
-            elif group and group not in defined_groups:
-                unknown_groups.append((group, document))
-        if unknown_groups:
-            served = {g["name"] for g in json.loads(kube.get_raw("/apis")).get("groups", [])}
-            problems += [
-                f"{_named(d, copy)} is a {group} kind whose CRD neither the cluster nor this folder installs"
-                for group, d in unknown_groups
-                if group not in served
-            ]
+            group = _group(document)
+            if group in _FLUX_GROUPS:
+                found.append((document, _FLUX_GROUPS[group]))
+            elif group == _IMAGE_GROUP:
+                reflector, automation = IMAGE_AUTOMATION_COMPONENTS
+                found.append((document, automation if document.kind == "ImageUpdateAutomation" else reflector))
+        return found
+
+    def _without_namespace(self, documents: list[Document], kube: Kube, copy: Path) -> list[str]:
+        """Objects placed in a namespace that neither the cluster, Flux's install nor the build creates."""
+        created = {d.name for d in documents if d.kind == "Namespace" and d.api_version == "v1"}
         placed = [
             d
             for d in documents
             if (d.object.get("metadata") or {}).get("namespace")
-            and d.namespace() not in created_namespaces | {self.flux_namespace, "default"}
+            and d.namespace() not in created | {self.flux_namespace, "default"}
         ]
-        if placed:
-            existing = {item["metadata"]["name"] for item in kube.get_all(["namespaces"])}
-            problems += [
-                f"{_named(d, copy)} goes into namespace {d.namespace()}, which neither the cluster nor this folder "
-                "creates"
-                for d in placed
-                if d.namespace() not in existing
-            ]
-        return problems
+        if not placed:
+            return []
+        existing = {item["metadata"]["name"] for item in kube.get_all(["namespaces"])}
+        return [
+            f"{_named(d, copy)} goes into namespace {d.namespace()}, which neither the cluster nor this folder creates"
+            for d in placed
+            if d.namespace() not in existing
+        ]
 
 
-def _component(group: str, kind: str) -> str:
-    if group != _IMAGE_GROUP:
-        return _FLUX_GROUPS[group]
-    reflector, automation = IMAGE_AUTOMATION_COMPONENTS
-    return automation if kind == "ImageUpdateAutomation" else reflector
+def _without_crd(documents: list[Document], kube: Kube, copy: Path) -> list[str]:
+    """Objects of a group (other than the core one and Flux's) that no CRD in the build defines
+    and the cluster does not serve; the cluster is asked only when there are such objects."""
+    defined = {str(d.spec.get("group") or "") for d in documents if d.kind == "CustomResourceDefinition"}
+    foreign = [
+        d
+        for d in documents
+        if _group(d) and _group(d) not in defined and _group(d) not in _FLUX_GROUPS and _group(d) != _IMAGE_GROUP
+    ]
+    if not foreign:
+        return []
+    served = {group["name"] for group in json.loads(kube.get_raw("/apis")).get("groups", [])}
+    return [
+        f"{_named(d, copy)} is a {_group(d)} kind whose CRD neither the cluster nor this folder installs"
+        for d in foreign
+        if _group(d) not in served
+    ]
+
+
+def _group(document: Document) -> str:
+    return document.api_version.rpartition("/")[0]
 
 
 def _named(document: Document, copy: Path) -> str:
