@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from gitopsctl.background import in_background
-from gitopsctl.errors import InputError, OperationFailed, ToolFailed
+from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
 from gitopsctl.files import LOCK_NAME, git_directory
 from gitopsctl.git import COMMIT_FORMAT, NETWORK_TIMEOUT, Commit, Git, parse_commits
 
@@ -84,10 +84,11 @@ class Rollback:
         # writes refs) while the commit is looked at; a clone behind its remote is said first, as
         # it explains a commit not found.
         asking = in_background(partial(self._remote_branch_head, fetch=fetch))
-        refused: InputError | None = None
+        # Any refusal waits for the fetch: it writes refs, and must not outlive the command.
+        refused: GitopsctlError | None = None
         try:
             target = self._target(sha, local)
-        except InputError as problem:
+        except GitopsctlError as problem:
             refused = problem
         remote = asking.result()
         if local != remote:
