@@ -84,11 +84,15 @@ class Git:
                 hint=f"publish it first: git push -u {remote} {current}",
             ) from None
 
+    def fetch_branch(self, remote: str, branch: str) -> str:
+        """Fetch ``branch`` from ``remote``; the commit it points at there."""
+        self.run("fetch", "--quiet", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
+        return self.run("rev-parse", "FETCH_HEAD").strip()
+
     def fast_forward(self, remote: str, branch: str) -> Pull:
         """Bring the commits another program pushed (flux bootstrap, a bot) into this clone."""
         # require_published has made sure this clone is on ``branch``.
-        self.run("fetch", "--quiet", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
-        fetched = self.run("rev-parse", "FETCH_HEAD").strip()
+        fetched = self.fetch_branch(remote, branch)
         head = self.run("rev-parse", "HEAD").strip()
         if fetched == head or self.is_ancestor(fetched, head):
             return Pull.UP_TO_DATE

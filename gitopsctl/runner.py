@@ -172,13 +172,10 @@ class Runner:
 
 
 class Watcher:
-    """A streaming child process; ``stop`` ends it and reaps it."""
+    """A streaming child process; ``stop_all`` ends it and reaps it."""
 
     def __init__(self, running: Any) -> None:
         self._running = running
-
-    def stop(self) -> None:
-        stop_all([self])
 
     def _terminate(self) -> None:
         with contextlib.suppress(Exception):

@@ -23,7 +23,7 @@ from gitopsctl.errors import InputError, ToolFailed
 from gitopsctl.flux.build import Build, Builder, Document, Sources
 from gitopsctl.flux.objects import IMAGE_AUTOMATION_COMPONENTS, repository_path
 from gitopsctl.flux.own_repository import OwnRepository
-from gitopsctl.git import NETWORK_TIMEOUT, Git
+from gitopsctl.git import Git
 from gitopsctl.kube import Kube
 
 # Which component's install brings each Flux API group's CRDs (the image group is two controllers').
@@ -58,8 +58,7 @@ class FirstSync:
 
     def check(self, git: Git, kube: Kube) -> None:
         """Raise InputError naming every reason the first sync would fail; nothing when it would not."""
-        git.run("fetch", "--quiet", self.remote, f"refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
-        fetched = git.run("rev-parse", "FETCH_HEAD").strip()
+        fetched = git.fetch_branch(self.remote, self.branch)
         folder = repository_path(self.path)
         try:
             kind = git.run("cat-file", "-t", f"{fetched}:{folder}").strip()
@@ -131,19 +130,16 @@ class FirstSync:
 def _without_crd(documents: list[Document], kube: Kube, copy: Path) -> list[str]:
     """Objects of a group (other than the core one and Flux's) that no CRD in the build defines
     and the cluster does not serve; the cluster is asked only when there are such objects."""
-    defined = {str(d.spec.get("group") or "") for d in documents if d.kind == "CustomResourceDefinition"}
-    foreign = [
-        d
-        for d in documents
-        if _group(d) and _group(d) not in defined and _group(d) not in _FLUX_GROUPS and _group(d) != _IMAGE_GROUP
-    ]
+    known = {str(d.spec.get("group") or "") for d in documents if d.kind == "CustomResourceDefinition"}
+    known |= {"", _IMAGE_GROUP, *_FLUX_GROUPS}
+    foreign = [(d, _group(d)) for d in documents if _group(d) not in known]
     if not foreign:
         return []
     served = {group["name"] for group in json.loads(kube.get_raw("/apis")).get("groups", [])}
     return [
-        f"{_named(d, copy)} is a {_group(d)} kind whose CRD neither the cluster nor this folder installs"
-        for d in foreign
-        if _group(d) not in served
+        f"{_named(d, copy)} is a {group} kind whose CRD neither the cluster nor this folder installs"
+        for d, group in foreign
+        if group not in served
     ]
 
 
