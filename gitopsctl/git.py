@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -85,8 +86,19 @@ class Git:
             ) from None
 
     def fetch_branch(self, remote: str, branch: str) -> str:
-        """Fetch ``branch`` from ``remote``; the commit it points at there."""
-        self.run("fetch", "--quiet", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
+        """Fetch ``branch`` from ``remote``; the commit it points at there.
+
+        A connection that fails (a dropped or garbled TLS handshake) is tried once more: the
+        fetch only reads, and one bad connection should not stop a bootstrap.
+        """
+        args = ("fetch", "--quiet", remote, f"refs/heads/{branch}")
+        try:
+            self.run(*args, timeout=NETWORK_TIMEOUT)
+        except ToolFailed as error:
+            if "unable to access" not in error.stderr:
+                raise
+            time.sleep(1.0)
+            self.run(*args, timeout=NETWORK_TIMEOUT)
         return self.run("rev-parse", "FETCH_HEAD").strip()
 
     def fast_forward(self, remote: str, branch: str) -> Pull:
