@@ -27,13 +27,13 @@ test: install tools
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check gitopsctl tests benchmarks
-	$(BIN)/ruff format --check gitopsctl tests benchmarks
+	$(BIN)/ruff check gitopsctl tests benchmarks tools
+	$(BIN)/ruff format --check gitopsctl tests benchmarks tools
 	$(BIN)/mypy
 
 fmt: install
-	$(BIN)/ruff format gitopsctl tests benchmarks
-	$(BIN)/ruff check --fix gitopsctl tests benchmarks
+	$(BIN)/ruff format gitopsctl tests benchmarks tools
+	$(BIN)/ruff check --fix gitopsctl tests benchmarks tools
 
 demo: install
 	bash examples/demo.sh

@@ -10,6 +10,8 @@
 #   tools/build.sh flux-cli     the real flux CLI, same cache
 #   tools/build.sh image-controllers  image-reflector- and image-automation-controller from the
 #                               upstream source archives in ../shared/src, same cache
+#   tools/build.sh assemble W   prints a scratch folder where wrapper W (flux or an image
+#                               controller) builds; tools/align_versions.py edits it there
 # A program is rebuilt only when its wrapper's go.sum changes, so warm runs take no time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,46 +33,47 @@ build() {
 }
 version_of() { (cd "$here/$2" && go list -m -f '{{.Version}}' "$1"); }
 
-# The Flux CLI: cmd/flux is not buildable in place (its module has replace lines, and the files it
-# embeds are generated), so its sources are copied from the module cache into a scratch folder
-# beside our wrapper's go.mod, with the generated manifests from ../shared.
-flux_cli() {
-  local dest=$1 manifests=$shared/testdata/flux-install/manifests
-  local v; v=$(version_of github.com/fluxcd/flux2/v2 flux)
-  local ldflags="-s -w -X main.VERSION=${v#v}" stamp="$dest/.flux.stamp" want
-  want=$(cat "$here/flux/go.sum" <(echo "$ldflags") "$manifests"/*.yaml | sha256sum | cut -d' ' -f1)
-  if [[ -x "$dest/flux" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    return 0
-  fi
-  echo "building flux (cached after the first run)" >&2
-  local started=$SECONDS scratch module
+# Two programs are not buildable in a wrapper folder, so each is assembled in a scratch folder
+# around our wrapper's go.mod and go.sum (tools/align_versions.py edits those the same way):
+# - flux: cmd/flux has replace lines and embeds generated files, so its sources are copied from
+#   the module cache, with the manifests from ../shared;
+# - the image controllers: the module proxy refuses their root modules, so the upstream release
+#   archives in ../shared/src are unpacked, with our go.mod and go.sum over the ones they shipped
+#   (so their Kubernetes, controller-runtime and fluxcd/pkg versions are the other wrappers').
+flux_manifests=$shared/testdata/flux-install/manifests
+declare -A archive=(
+  [image-reflector-controller]=$shared/src/image-reflector-controller-v1.2.0-cf3258bac412.tar.gz
+  [image-automation-controller]=$shared/src/image-automation-controller-v1.2.1-aec086297d39.tar.gz
+)
+
+# Prints a new folder holding the wrapper's sources and its go.mod and go.sum; the caller removes it.
+assemble() {
+  local wrapper=$1 scratch module
   scratch=$(mktemp -d)
-  trap 'rm -rf "$scratch"' RETURN
-  module=$(cd "$here/flux" && go mod download -json github.com/fluxcd/flux2/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  cp "$here/flux/go.mod" "$here/flux/go.sum" "$scratch/"
-  find "$module/cmd/flux" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$scratch/" \;
-  mkdir "$scratch/manifests" && cp "$manifests"/*.yaml "$scratch/manifests/"
+  case $wrapper in
+    flux)
+      module=$(cd "$here/flux" && go mod download -json github.com/fluxcd/flux2/v2 | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+      find "$module/cmd/flux" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$scratch/" \;
+      mkdir "$scratch/manifests" && cp "$flux_manifests"/*.yaml "$scratch/manifests/"
+      ;;
+    *) tar -xzf "${archive[$wrapper]}" -C "$scratch" --strip-components=1 ;;
+  esac
+  cp "$here/$wrapper/go.mod" "$here/$wrapper/go.sum" "$scratch/"
   chmod -R u+w "$scratch"
-  mkdir -p "$dest"
-  (cd "$scratch" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dest/flux" .)
-  echo "$want" >"$stamp"
-  echo "built flux in $((SECONDS - started))s" >&2
+  echo "$scratch"
 }
 
-# The image controllers: the module proxy refuses their root modules, so they are built in place
-# from the upstream release archives in ../shared/src, with the go.mod and go.sum they shipped.
-from_archive() {
-  local dest=$1 name=$2 archive=$3
-  local stamp="$dest/.$name.stamp" want ldflags="-s -w"
-  want=$(cat "$archive" <(echo "$ldflags") | sha256sum | cut -d' ' -f1)
+assembled() {
+  local dest=$1 name=$2 ldflags=$3 sources=$4
+  local stamp="$dest/.$name.stamp" want
+  want=$(cat "$here/$name/go.sum" <(echo "$ldflags") "$sources" | sha256sum | cut -d' ' -f1)
   if [[ -x "$dest/$name" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     return 0
   fi
-  echo "building $name from $(basename "$archive") (cached after the first run)" >&2
+  echo "building $name (cached after the first run)" >&2
   local started=$SECONDS scratch
-  scratch=$(mktemp -d)
+  scratch=$(assemble "$name")
   trap 'rm -rf "$scratch"' RETURN
-  tar -xzf "$archive" -C "$scratch" --strip-components=1
   mkdir -p "$dest"
   (cd "$scratch" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dest/$name" .)
   echo "$want" >"$stamp"
@@ -111,12 +114,18 @@ case "${1:-test-tools}" in
       "-s -w -X main.VERSION=$v"
     ;;
   flux-cli)
-    flux_cli "${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin"
+    v=$(version_of github.com/fluxcd/flux2/v2 flux)
+    assembled "${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin" flux "-s -w -X main.VERSION=${v#v}" \
+      <(cat "$flux_manifests"/*.yaml)
     ;;
   image-controllers)
     dest=${GITOPSCTL_E2E_CACHE:-$HOME/.cache/gitopsctl-e2e}/bin
-    from_archive "$dest" image-reflector-controller "$shared/src/image-reflector-controller-v1.2.0-cf3258bac412.tar.gz"
-    from_archive "$dest" image-automation-controller "$shared/src/image-automation-controller-v1.2.1-aec086297d39.tar.gz"
+    for name in image-reflector-controller image-automation-controller; do
+      assembled "$dest" "$name" "-s -w" "${archive[$name]}"
+    done
     ;;
-  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers|flux-cli|image-controllers]" >&2; exit 2 ;;
+  assemble)
+    assemble "$2"
+    ;;
+  *) echo "usage: tools/build.sh [test-tools|control-plane|flux-controllers|flux-cli|image-controllers|assemble WRAPPER]" >&2; exit 2 ;;
 esac
