@@ -14,6 +14,9 @@ GIT_TIMEOUT = 60.0
 NETWORK_TIMEOUT = 120.0
 # After an interrupted push the remote is asked what it has: briefly, the operator is waiting.
 REMOTE_QUESTION_TIMEOUT = 20.0
+# git's words when the connection to a remote failed (a dropped or garbled TLS handshake, a reset
+# during a request): a command that only reads is tried once more before the failure counts.
+CONNECTION_FAILED = ("unable to access", "RPC failed")
 
 
 class PushRejected(OperationFailed):
@@ -39,8 +42,18 @@ class Git:
         return self.runner.run("git", args, cwd=self.repo, env=env, timeout=timeout, stdin=stdin).stdout
 
     def remote_head(self, remote: str, branch: str, *, timeout: float = NETWORK_TIMEOUT) -> str:
-        output = self.run("ls-remote", remote, f"refs/heads/{branch}", timeout=timeout)
+        output = self._read_remote("ls-remote", remote, f"refs/heads/{branch}", timeout=timeout)
         return output.split()[0] if output.strip() else ""
+
+    def _read_remote(self, *args: str, timeout: float) -> str:
+        """A git command that only reads from a remote, tried twice when the connection fails."""
+        try:
+            return self.run(*args, timeout=timeout)
+        except ToolFailed as error:
+            if not any(words in error.stderr for words in CONNECTION_FAILED):
+                raise
+            time.sleep(1.0)
+            return self.run(*args, timeout=timeout)
 
     def remote_points_at(self, remote: str, branch: str, sha: str) -> bool | None:
         """Whether ``remote``'s ``branch`` points at ``sha`` now; None when the remote cannot be asked."""
@@ -86,19 +99,8 @@ class Git:
             ) from None
 
     def fetch_branch(self, remote: str, branch: str) -> str:
-        """Fetch ``branch`` from ``remote``; the commit it points at there.
-
-        A connection that fails (a dropped or garbled TLS handshake) is tried once more: the
-        fetch only reads, and one bad connection should not stop a bootstrap.
-        """
-        args = ("fetch", "--quiet", remote, f"refs/heads/{branch}")
-        try:
-            self.run(*args, timeout=NETWORK_TIMEOUT)
-        except ToolFailed as error:
-            if "unable to access" not in error.stderr:
-                raise
-            time.sleep(1.0)
-            self.run(*args, timeout=NETWORK_TIMEOUT)
+        """Fetch ``branch`` from ``remote``; the commit it points at there."""
+        self._read_remote("fetch", "--quiet", remote, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
         return self.run("rev-parse", "FETCH_HEAD").strip()
 
     def fast_forward(self, remote: str, branch: str) -> Pull:

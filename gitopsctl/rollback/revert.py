@@ -15,7 +15,7 @@ from pathlib import Path
 from gitopsctl.background import in_background
 from gitopsctl.errors import GitopsctlError, InputError, OperationFailed, ToolFailed
 from gitopsctl.files import LOCK_NAME, git_directory
-from gitopsctl.git import COMMIT_FORMAT, NETWORK_TIMEOUT, Commit, Git, parse_commits
+from gitopsctl.git import COMMIT_FORMAT, Commit, Git, parse_commits
 
 # Revert of a revert of a revert…: followed this far, which no real history reaches.
 MAX_REVERT_CHAIN = 8
@@ -104,8 +104,7 @@ class Rollback:
 
     def _remote_branch_head(self, *, fetch: bool) -> str:
         if fetch:
-            self.git.run("fetch", "--quiet", self.remote, self.branch, timeout=NETWORK_TIMEOUT)
-            return self._rev(self.remote_ref)
+            return self.git.fetch_branch(self.remote, self.branch)
         return self.git.remote_head(self.remote, self.branch)
 
     def _target(self, sha: str, local: str) -> Target:
