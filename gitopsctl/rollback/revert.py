@@ -71,20 +71,17 @@ class Rollback:
             raise InputError(
                 f"'{sha}' is not a commit SHA", hint="pass 4 to 40 hex digits, e.g. from gitopsctl history"
             )
-        local, current = self._require_history_and_remote()
-        dirty = self.git.run("status", "--porcelain", "--untracked-files=all", "--", *self.managed_paths)
-        if dirty.strip():
-            listed = ", ".join(line[3:] for line in dirty.splitlines()[:5])
-            raise InputError(
-                f"the repository has uncommitted changes ({listed})", hint="commit or stash them, then run again"
-            )
-        if current != self.branch:
-            raise InputError(f"on branch '{current}', not '{self.branch}'", hint=f"git switch {self.branch}")
-        # The remote is asked (a network round trip, which always ends before this does: a fetch
-        # writes refs) while the commit is looked at; a clone behind its remote is said first, as
-        # it explains a commit not found.
+        # The remote is asked first (a network round trip, the slowest part of a preflight) while
+        # the clone is checked and the commit looked at. Any refusal waits for it: a fetch writes
+        # refs, and must not outlive the command. A clone behind its remote is said before a
+        # refusal about the commit, as it explains a commit not found.
         asking = in_background(partial(self._remote_branch_head, fetch=fetch))
-        # Any refusal waits for the fetch: it writes refs, and must not outlive the command.
+        try:
+            local = self._require_clean_branch()
+        except GitopsctlError:
+            with contextlib.suppress(GitopsctlError):
+                asking.result()
+            raise
         refused: GitopsctlError | None = None
         try:
             target = self._target(sha, local)
@@ -101,6 +98,19 @@ class Rollback:
         if refused is not None:
             raise refused
         return target
+
+    def _require_clean_branch(self) -> str:
+        """HEAD's commit, once the clone has history, the remote, a clean tree and the branch."""
+        local, current = self._require_history_and_remote()
+        dirty = self.git.run("status", "--porcelain", "--untracked-files=all", "--", *self.managed_paths)
+        if dirty.strip():
+            listed = ", ".join(line[3:] for line in dirty.splitlines()[:5])
+            raise InputError(
+                f"the repository has uncommitted changes ({listed})", hint="commit or stash them, then run again"
+            )
+        if current != self.branch:
+            raise InputError(f"on branch '{current}', not '{self.branch}'", hint=f"git switch {self.branch}")
+        return local
 
     def _remote_branch_head(self, *, fetch: bool) -> str:
         if fetch:
