@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsctl.durations import parse_duration
@@ -36,6 +36,13 @@ class Kube:
     context: str | None = None
     kubeconfig: str | None = None
     request_timeout: str = REQUEST_TIMEOUT
+    # How to name a resource to kubectl once the cluster is known to serve it in a version:
+    # plural.version.group. Named plural.group, kubectl first takes a dotted group for
+    # version.group, misses, and reads the server's discovery again before trying the name as
+    # meant: a tenth of a second at every call (verify's batched read: 0.25-0.31 s → 0.17-0.24 s).
+    # Filled by whoever learnt the version; a name the cluster does not serve is replaced by
+    # plural.group for good, and the call made again.
+    served_as: dict[str, str] = field(default_factory=dict)
 
     def global_flags(self) -> list[str]:
         """--context/--kubeconfig, in the form kubectl and flux accept."""
@@ -94,10 +101,12 @@ class Kube:
         while remaining:
             try:
                 output = self.kubectl(
-                    ["get", ",".join(remaining), *scope, "-o", "json", "--ignore-not-found"],
+                    ["get", self._names(remaining), *scope, "-o", "json", "--ignore-not-found"],
                     timeout=self._batched_read_timeout(),
                 )
             except ToolFailed as error:
+                if self._forget_unserved_name(remaining, error):
+                    continue
                 unknown = _UNKNOWN_TYPE.search(error.stderr)
                 if unknown is None:
                     raise
@@ -112,6 +121,30 @@ class Kube:
             items: list[dict[str, Any]] = json.loads(output).get("items", [])
             return items
         return []
+
+    def _names(self, resources: Sequence[str]) -> str:
+        return ",".join(self.served_as.get(resource, resource) for resource in resources)
+
+    def _forget_unserved_name(self, resources: Sequence[str], error: ToolFailed) -> bool:
+        """Whether kubectl refused a name this cluster was thought to serve (which is now forgotten)."""
+        unknown = _UNKNOWN_TYPE.search(error.stderr)
+        if unknown is None:
+            return False
+        for resource in resources:
+            name = self.served_as.get(resource, resource)
+            if name != resource and _names_type(name, unknown.group(1)):
+                self.served_as[resource] = resource  # and not learnt again
+                return True
+        return False
+
+    def _kubectl_naming(self, resources: Sequence[str], args: Callable[[str], list[str]]) -> str:
+        """kubectl with ``args(names)``: ``resources`` named as the cluster serves them."""
+        while True:
+            try:
+                return self.kubectl(args(self._names(resources)))
+            except ToolFailed as error:
+                if not self._forget_unserved_name(resources, error):
+                    raise
 
     def _batched_read_timeout(self) -> float:
         """A few request timeouts, at most 30s: on a server that accepts connections and never
@@ -128,36 +161,38 @@ class Kube:
 
     def watch(self, resource: str, on_change: Callable[[str], None]) -> Watcher:
         """Stream changes of ``resource`` (all namespaces) until stopped."""
-        args = [*self.global_flags(), "get", resource, "-A", "--watch-only", "-o", "name"]
+        args = [*self.global_flags(), "get", self._names([resource]), "-A", "--watch-only", "-o", "name"]
         return self.runner.stream("kubectl", args, on_change)
 
     def annotate_all(self, resources: Sequence[str], key: str, value: str) -> None:
         """Annotate every object of ``resources`` in every namespace in one call."""
-        self.kubectl(
-            [
+        self._kubectl_naming(
+            resources,
+            lambda names: [
                 "annotate",
                 "--overwrite",
                 f"--field-manager={FIELD_MANAGER}",
                 "--all-namespaces",
-                ",".join(resources),
+                names,
                 "--all",
                 f"{key}={value}",
-            ]
+            ],
         )
 
     def merge_patch(self, kind: str, name: str, namespace: str, patch: dict[str, Any]) -> None:
-        self.kubectl(
-            [
+        self._kubectl_naming(
+            [kind],
+            lambda names: [
                 "patch",
                 f"--field-manager={FIELD_MANAGER}",
                 "-n",
                 namespace,
-                kind,
+                names,
                 name,
                 "--type=merge",
                 "-p",
                 json.dumps(patch),
-            ]
+            ],
         )
 
 
@@ -165,7 +200,8 @@ _UNKNOWN_TYPE = re.compile(r'doesn\'t have a resource type "([^"]+)"')
 
 
 def _names_type(kind: str, named: str) -> bool:
-    """kubectl names an unknown type as it was asked (plural.group) or by its plural alone."""
+    """kubectl names an unknown type as it was asked (plural.group) or by its plural alone (also
+    when asked plural.version.group)."""
     return kind == named or kind.split(".")[0] == named
 
 

@@ -27,11 +27,14 @@ from gitopsctl.flux.objects import (
     IMAGE_REPOSITORY,
     IMAGE_UPDATE_AUTOMATION,
     JOB,
+    KIND_RESOURCES,
     KUSTOMIZATION,
     OCI_REPOSITORY,
     SEALED_SECRET,
+    SERVED_VERSIONS,
     ClusterState,
     FluxObject,
+    versioned_name,
 )
 from gitopsctl.kube import Kube
 from gitopsctl.runner import stop_all
@@ -69,15 +72,29 @@ def read_state(
     (``sealed_secrets_expected``) and both are read at once.
     """
     listing: Future[set[str]] | None = None
+    unserved = set() if unserved is None else unserved
     with ThreadPoolExecutor(max_workers=1) as pool:
         if secrets and sealed_secrets_expected:
             listing = pool.submit(_secret_names, kube)
         # A kind whose CRD is not installed (e.g. no image automation) is simply absent.
         objects = [FluxObject.from_json(item) for item in kube.get_all(READ_KINDS, unserved=unserved)]
+        _learn_names(kube, [kind for kind in READ_KINDS if kind not in unserved], objects)
         if secrets and listing is None and any(o.kind == "SealedSecret" for o in objects):
             listing = pool.submit(_secret_names, kube)
         names = listing.result() if listing is not None else set()
     return ClusterState(objects, names)
+
+
+def _learn_names(kube: Kube, served: list[str], objects: list[FluxObject]) -> None:
+    """Each served kind's name for the next kubectl calls: in the version its objects came in, or
+    (none yet) the one Flux serves it in."""
+    versions = {kind: SERVED_VERSIONS[kind] for kind in served}
+    for item in objects:
+        resource = KIND_RESOURCES.get(item.kind)
+        if resource in versions:
+            versions[resource] = str(item.raw.get("apiVersion", "")).rpartition("/")[2] or versions[resource]
+    for resource, version in versions.items():
+        kube.served_as.setdefault(resource, versioned_name(resource, version))
 
 
 def _secret_names(kube: Kube) -> set[str]:

@@ -41,6 +41,34 @@ KIND_RESOURCES = {
     "Job": JOB,
 }
 
+# The API version each kind is served in by Flux v2.9.5 (and Sealed Secrets, apps, batch): how a
+# read names to kubectl a kind the cluster serves but has no objects of yet (plural.version.group,
+# see Kube.served_as). A cluster serving another version answers "no such type", and the kind is
+# asked for by plural.group again.
+SERVED_VERSIONS = {
+    KUSTOMIZATION: "v1",
+    GIT_REPOSITORY: "v1",
+    OCI_REPOSITORY: "v1",
+    HELM_REPOSITORY: "v1",
+    HELM_CHART: "v1",
+    BUCKET: "v1",
+    EXTERNAL_ARTIFACT: "v1",
+    HELM_RELEASE: "v2",
+    IMAGE_REPOSITORY: "v1",
+    IMAGE_POLICY: "v1",
+    IMAGE_UPDATE_AUTOMATION: "v1",
+    SEALED_SECRET: "v1alpha1",
+    DEPLOYMENT: "v1",
+    JOB: "v1",
+}
+
+
+def versioned_name(resource: str, version: str) -> str:
+    """plural.group in ``version``: plural.version.group."""
+    plural, _, group = resource.partition(".")
+    return f"{plural}.{version}.{group}"
+
+
 # Every kind a Kustomization or a HelmRelease can take its files from (source.toolkit.fluxcd.io/v1).
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "HelmRepository", "HelmChart", "ExternalArtifact")
 
