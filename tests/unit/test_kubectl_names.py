@@ -82,3 +82,16 @@ def test_a_kind_without_its_crd_stays_unserved_without_extra_calls(cluster):
     assert IMAGE_POLICY not in kube.served_as
     assert all("imagepolicies" not in line for line in reads(commands))
     assert IMAGE_UPDATE_AUTOMATION in kube.served_as
+
+
+def test_the_versions_reads_name_are_those_the_release_table_says_flux_serves():
+    # SERVED_VERSIONS repeats, for the Flux kinds, the newest version of the release table
+    # (which is checked against the upstream CRDs); kept apart so start-up does not load the
+    # table, and held to it here.
+    from gitopsctl.flux.api_versions import NEWEST_KNOWN, served
+    from gitopsctl.flux.objects import KIND_RESOURCES, SERVED_VERSIONS
+
+    for kind, resource in KIND_RESOURCES.items():
+        current = served(resource.partition(".")[2], kind, NEWEST_KNOWN)
+        if current:
+            assert SERVED_VERSIONS[resource] == current[-1], kind
